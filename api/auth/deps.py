@@ -1,0 +1,54 @@
+"""`CurrentUser`: the user behind an access token from `Authorization: Bearer` or the access cookie."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth.tokens import InvalidToken, TokenClaims, decode_token
+from api.deps import SessionDep, SettingsDep
+from api.errors import ApiError
+from api.users.models import User
+
+ACCESS_COOKIE = "waste_access"
+REFRESH_COOKIE = "waste_refresh"
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from /auth/*/token or /auth/refresh")
+
+
+def _unauthorized(detail: str) -> ApiError:
+    return ApiError(
+        401,
+        detail,
+        code="unauthorized",
+        headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{detail}"'},
+    )
+
+
+def get_access_claims(
+    request: Request,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> TokenClaims:
+    token = credentials.credentials if credentials else request.cookies.get(ACCESS_COOKIE)
+    if not token:
+        raise ApiError(401, "not authenticated", code="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+    try:
+        return decode_token(settings, token, expected_type="access")
+    except InvalidToken as exc:
+        raise _unauthorized(str(exc)) from None
+
+
+AccessClaims = Annotated[TokenClaims, Depends(get_access_claims)]
+
+
+def get_current_user(session: SessionDep, claims: AccessClaims) -> User:
+    user = session.get(User, claims.sub)
+    if user is None:
+        raise _unauthorized("user no longer exists")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -1,0 +1,55 @@
+"""Application factory: `create_app(settings)` builds a self-contained FastAPI app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from api import __version__
+from api.auth.router import router as auth_router
+from api.context import AppContext
+from api.errors import install_error_handlers
+from api.health.router import router as health_router
+from api.settings import Settings, load_settings
+from api.users.router import router as users_router
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger(__name__)
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable operation ids (`users-read_me`) so generated mobile clients get clean method names."""
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(settings: Settings | None = None, context: AppContext | None = None) -> FastAPI:
+    settings = settings or (context.settings if context else load_settings())
+    owns_context = context is None
+    ctx = context or AppContext.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        log.info("API starting with profile %s", settings.profile())
+        yield
+        if owns_context:
+            ctx.close()
+
+    app = FastAPI(
+        title="AI Waste Coach API",
+        version=__version__,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.context = ctx
+    install_error_handlers(app)
+    app.include_router(health_router)
+    for router in (auth_router, users_router):
+        app.include_router(router, prefix=API_PREFIX)
+    return app

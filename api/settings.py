@@ -1,0 +1,168 @@
+"""The one settings object for the API, the workers and `wastectl dev`.
+
+Defaults are the *embedded* profile: SQLite and local image storage under one data
+directory, tasks executed in-process, the offline analyser and no external calls.
+Setting a service's URL or key switches that part to the real service.
+Every variable is documented in docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - documented placeholder
+
+_DB_URL = re.compile(r"^(sqlite|postgresql|postgres)(\+[a-z0-9_]+)?://", re.IGNORECASE)
+_BROKER_URL = re.compile(r"^(amqp|amqps|pyamqp)://", re.IGNORECASE)
+_REDIS_URL = re.compile(r"^(redis|rediss|unix)://", re.IGNORECASE)
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/wastectl`, falling back to `~/.local/share/wastectl`."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "wastectl"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+AnalyserName = Literal["offline", "openai", "openai-compatible"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WASTE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # --- core -------------------------------------------------------------------------------
+    env: Environment = Environment.development
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    broker_url: str | None = None
+    redis_url: str | None = None
+    redis_prefix: str = "waste:"
+    public_base_url: str | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    cors_origins: list[str] = Field(default_factory=list)
+
+    # --- auth -------------------------------------------------------------------------------
+    jwt_secret: SecretStr = SecretStr(PLACEHOLDER_JWT_SECRET)
+    jwt_issuer: str = "wastectl"
+    jwt_audience: str = "waste-coach-api"
+    access_token_ttl_seconds: Annotated[int, Field(gt=0)] = 15 * 60
+    refresh_token_ttl_seconds: Annotated[int, Field(gt=0)] = 30 * 24 * 3600
+
+    # --- storage ----------------------------------------------------------------------------
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    aws_region: str = "ap-northeast-2"
+
+    # --- analyser ---------------------------------------------------------------------------
+    analyser: AnalyserName | None = None
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o"
+    openai_timeout_seconds: Annotated[float, Field(gt=0)] = 45.0
+
+    # --- locations --------------------------------------------------------------------------
+    kakao_rest_api_key: SecretStr | None = None
+    kakao_local_base_url: str = "https://dapi.kakao.com"
+
+    # --- validation -------------------------------------------------------------------------
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is not None and not _DB_URL.match(value):
+            raise ValueError(
+                "must look like postgresql://user@host:5432/dbname or sqlite:///path/to/file.db"
+            )
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _check_broker_url(cls, value: str | None) -> str | None:
+        if value is not None and not _BROKER_URL.match(value):
+            raise ValueError("must be an AMQP URL such as amqp://guest:guest@127.0.0.1:5672//")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not _REDIS_URL.match(value):
+            raise ValueError("must be a Redis URL such as redis://127.0.0.1:6379/0")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.env is not Environment.production:
+            return self
+        problems = []
+        secret = self.jwt_secret.get_secret_value()
+        if secret == PLACEHOLDER_JWT_SECRET or len(secret) < 32:
+            problems.append("WASTE_JWT_SECRET must be set to a random value of at least 32 characters")
+        if self.resolved_database_url.startswith("sqlite"):
+            problems.append("WASTE_DATABASE_URL must point at PostgreSQL (SQLite is for development only)")
+        if problems:
+            raise ValueError("refusing to start with WASTE_ENV=production: " + "; ".join(problems))
+        return self
+
+    # --- derived ----------------------------------------------------------------------------
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL, with the psycopg 3 driver chosen for PostgreSQL in one place."""
+        if self.database_url is None:
+            return f"sqlite:///{self.data_dir / 'waste.db'}"
+        url = self.database_url
+        scheme, rest = url.split("://", 1)
+        if scheme.lower() in ("postgresql", "postgres"):
+            return f"postgresql+psycopg://{rest}"
+        return url
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.data_dir / "images"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.production
+
+    @property
+    def tasks_in_process(self) -> bool:
+        """Without a broker, tasks run in a thread pool inside the API process."""
+        return self.broker_url is None
+
+    @property
+    def effective_analyser(self) -> AnalyserName:
+        if self.analyser is not None:
+            return self.analyser
+        return "openai" if self.openai_api_key is not None else "offline"
+
+    def profile(self) -> dict[str, str]:
+        """Which backend each part uses: a safe summary for logs and `wastectl config show`."""
+        return {
+            "database": "postgresql" if self.database_url and "postgres" in self.database_url else "sqlite",
+            "tasks": "in-process" if self.tasks_in_process else "celery",
+            "cache": "redis" if self.redis_url else "none",
+            "storage": "s3" if self.s3_bucket else "local",
+            "analyser": self.effective_analyser,
+        }
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment (and `.env`), with explicit overrides for tests and the CLI."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Test support: real services (PostgreSQL, Redis, RabbitMQ) with per-session isolation."""

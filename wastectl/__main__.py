@@ -1,0 +1,3 @@
+from wastectl.main import run
+
+run()

@@ -1,0 +1,91 @@
+"""The root Typer application: global options, command groups and the error boundary.
+
+Command modules import nothing heavy at module level (boto3, kubernetes, paramiko, openai,
+sqlalchemy, celery...), so `wastectl --help` stays fast; a test checks it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Annotated
+
+import click
+import typer
+
+from wastectl import __version__
+from wastectl.commands import config as config_cmd
+from wastectl.commands import dev as dev_cmd
+from wastectl.errors import WastectlError
+from wastectl.exitcodes import ExitCode
+from wastectl.logs import setup_run_log
+from wastectl.output import print_error
+
+log = logging.getLogger("wastectl")
+
+app = typer.Typer(
+    name="wastectl",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+app.command("dev", rich_help_panel="Application")(dev_cmd.dev)
+app.add_typer(config_cmd.app, name="config", rich_help_panel="Application")
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"wastectl {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks and debug logs on stderr.", envvar="WASTECTL_DEBUG")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", "-V", help="Print the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Operate the AI Waste Coach: run it locally, deploy it, and look after its cluster.
+
+    Exit codes: 0 ok, 1 failure, 2 usage or configuration error, 3 partial, 130 interrupted.
+    Every run writes a log file under $XDG_STATE_HOME/wastectl/logs.
+    """
+    command = ctx.invoked_subcommand or ""
+    path = setup_run_log(command, debug=debug)
+    ctx.meta["log_file"] = path
+
+
+def _debug_enabled() -> bool:
+    return "--debug" in sys.argv[1:] or os.environ.get("WASTECTL_DEBUG", "").lower() in ("1", "true", "yes")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and turn every outcome into a documented exit code."""
+    try:
+        result = app(args=argv, prog_name="wastectl", standalone_mode=False)
+    except WastectlError as exc:
+        log.error("%s", exc.message, exc_info=_debug_enabled())
+        print_error(exc.message, hint=exc.hint)
+        sys.exit(int(exc.exit_code))
+    except click.UsageError as exc:
+        exc.show()
+        sys.exit(int(ExitCode.USAGE))
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        print_error("interrupted")
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except Exception as exc:
+        log.exception("unexpected error")
+        if _debug_enabled():
+            raise
+        print_error(f"unexpected {type(exc).__name__}: {exc}", hint="run again with --debug, or read the log file")
+        sys.exit(int(ExitCode.FAILURE))
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,39 @@
+"""`wastectl dev`: run the whole application on this machine in one command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from wastectl import settings as cli_settings
+from wastectl.output import Printer
+from wastectl.paths import log_dir
+
+
+def dev(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Celery worker processes (only with WASTE_BROKER_URL).")
+    ] = 2,
+    seed: Annotated[bool, typer.Option(help="Load the knowledge base and sample data.")] = True,
+) -> int:
+    """Run the API locally: migrate, seed, serve, and process scans.
+
+    With no WASTE_* variables set this uses the embedded profile: SQLite and images under
+    WASTE_DATA_DIR, tasks in-process, the offline analyser, no external calls. Set
+    WASTE_DATABASE_URL, WASTE_BROKER_URL, WASTE_REDIS_URL... to use real services; with a
+    broker, a real Celery worker subprocess is started and stopped with the server.
+
+    Stop with Ctrl-C (exit 0).
+    """
+    from wastectl.local.stack import DevOptions, ensure_port_free, prepare, serve
+
+    printer = Printer("dev")
+    settings = cli_settings.load()
+    ensure_port_free(host, port)
+    printer.info(f"profile   {', '.join(f'{k}={v}' for k, v in settings.profile().items())}")
+    context = prepare(settings, seed=seed, say=printer.info)
+    options = DevOptions(host=host, port=port, worker_concurrency=concurrency, seed=seed)
+    return serve(context, options, log_dir=log_dir(), say=printer.info)

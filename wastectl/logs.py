@@ -1,0 +1,50 @@
+"""A log file per run under the XDG state dir; old ones are pruned."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from wastectl.paths import log_dir
+
+KEEP_LOG_FILES = 30
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_run_log(command: str, *, debug: bool = False) -> Path | None:
+    """Start this run's log file and return its path (None if the directory is not writable)."""
+    directory = log_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = directory / f"{stamp}-{os.getpid()}-{command or 'wastectl'}.log"
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG)
+    handler.setLevel(logging.DEBUG)
+    root.addHandler(handler)
+    if debug:
+        console = logging.StreamHandler(sys.stderr)
+        console.setFormatter(logging.Formatter(_FORMAT))
+        console.setLevel(logging.DEBUG)
+        root.addHandler(console)
+    for noisy in ("botocore", "urllib3", "paramiko.transport", "asyncio", "httpcore", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.INFO)
+    logging.getLogger("wastectl").info("wastectl %s: %s", command, " ".join(sys.argv[1:]))
+    _prune(directory)
+    return path
+
+
+def _prune(directory: Path) -> None:
+    logs = sorted(directory.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in logs[KEEP_LOG_FILES:]:
+        try:
+            old.unlink()
+        except OSError:
+            pass

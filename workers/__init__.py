@@ -1,0 +1,1 @@
+"""Celery application and tasks. Tasks are thin: they call services in `api.*`."""

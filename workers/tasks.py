@@ -1,0 +1,14 @@
+"""Tasks. Each one is a thin shell over a service function in `api.*`."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from celery import shared_task
+
+
+@shared_task(name="waste.ping")
+def ping() -> dict[str, object]:
+    """Round-trip probe used by health checks and tests: proves a worker consumes the queue."""
+    return {"pong": True, "host": socket.gethostname(), "pid": os.getpid()}
