@@ -18,7 +18,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - documented placeholder
+PLACEHOLDER_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"
 
 _DB_URL = re.compile(r"^(sqlite|postgresql|postgres)(\+[a-z0-9_]+)?://", re.IGNORECASE)
 _BROKER_URL = re.compile(r"^(amqp|amqps|pyamqp)://", re.IGNORECASE)
@@ -88,9 +88,7 @@ class Settings(BaseSettings):
     @classmethod
     def _check_database_url(cls, value: str | None) -> str | None:
         if value is not None and not _DB_URL.match(value):
-            raise ValueError(
-                "must look like postgresql://user@host:5432/dbname or sqlite:///path/to/file.db"
-            )
+            raise ValueError("must look like postgresql://user@host:5432/dbname or sqlite:///path/to/file.db")
         return value
 
     @field_validator("broker_url")

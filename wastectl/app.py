@@ -11,7 +11,6 @@ import os
 import sys
 from typing import Annotated
 
-import click
 import typer
 
 from wastectl import __version__
@@ -45,10 +44,12 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks and debug logs on stderr.", envvar="WASTECTL_DEBUG")
+        bool,
+        typer.Option("--debug", help="Show tracebacks and debug logs on stderr.", envvar="WASTECTL_DEBUG"),
     ] = False,
     version: Annotated[
-        bool, typer.Option("--version", "-V", help="Print the version and exit.", callback=_version, is_eager=True)
+        bool,
+        typer.Option("--version", "-V", help="Print the version and exit.", callback=_version, is_eager=True),
     ] = False,
 ) -> None:
     """Operate the AI Waste Coach: run it locally, deploy it, and look after its cluster.
@@ -65,6 +66,21 @@ def _debug_enabled() -> bool:
     return "--debug" in sys.argv[1:] or os.environ.get("WASTECTL_DEBUG", "").lower() in ("1", "true", "yes")
 
 
+def _show_usage_error(exc: Exception) -> None:
+    """Render a Typer/Click usage error the way standalone Typer would (help for a bare group)."""
+    show = getattr(exc, "show", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" and show is not None:
+        show()
+        return
+    try:
+        from typer.rich_utils import rich_format_error
+
+        rich_format_error(exc)  # type: ignore[arg-type]
+    except Exception:
+        if show is not None:
+            show()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and turn every outcome into a documented exit code."""
     try:
@@ -73,19 +89,20 @@ def main(argv: list[str] | None = None) -> None:
         log.error("%s", exc.message, exc_info=_debug_enabled())
         print_error(exc.message, hint=exc.hint)
         sys.exit(int(exc.exit_code))
-    except click.UsageError as exc:
-        exc.show()
-        sys.exit(int(ExitCode.USAGE))
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
+    except typer.TyperException as exc:
+        # Click-level errors (unknown command or option, bad value): exit 2 unless they say otherwise.
+        log.info("usage error: %s", exc)
+        _show_usage_error(exc)
+        sys.exit(int(getattr(exc, "exit_code", ExitCode.USAGE)))
+    except (typer.Abort, KeyboardInterrupt):
         print_error("interrupted")
         sys.exit(int(ExitCode.INTERRUPTED))
     except Exception as exc:
         log.exception("unexpected error")
         if _debug_enabled():
             raise
-        print_error(f"unexpected {type(exc).__name__}: {exc}", hint="run again with --debug, or read the log file")
+        print_error(
+            f"unexpected {type(exc).__name__}: {exc}", hint="run again with --debug, or read the log file"
+        )
         sys.exit(int(ExitCode.FAILURE))
     sys.exit(result if isinstance(result, int) else 0)

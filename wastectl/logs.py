@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -44,7 +45,5 @@ def setup_run_log(command: str, *, debug: bool = False) -> Path | None:
 def _prune(directory: Path) -> None:
     logs = sorted(directory.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in logs[KEEP_LOG_FILES:]:
-        try:
+        with contextlib.suppress(OSError):
             old.unlink()
-        except OSError:
-            pass

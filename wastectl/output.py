@@ -37,7 +37,9 @@ OutputOption = Annotated[
 ]
 
 
-def envelope(command: str, data: Any, *, ok: bool = True, errors: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+def envelope(
+    command: str, data: Any, *, ok: bool = True, errors: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
     return {"apiVersion": API_VERSION, "command": command, "ok": ok, "data": data, "errors": list(errors)}
 
 
@@ -78,12 +80,25 @@ class Printer:
             self._err = stderr_console()
         return self._err
 
-    def result(self, data: Any, render: Callable[[Printer], None], *, ok: bool = True,
-               errors: Sequence[dict[str, Any]] = ()) -> None:
+    def result(
+        self,
+        data: Any,
+        render: Callable[[Printer], None],
+        *,
+        ok: bool = True,
+        errors: Sequence[dict[str, Any]] = (),
+    ) -> None:
         """Emit `data` as the JSON envelope, or call `render` to draw it for people."""
         if self.json:
-            sys.stdout.write(json.dumps(envelope(self.command, data, ok=ok, errors=errors),
-                                        ensure_ascii=False, default=str, indent=2) + "\n")
+            sys.stdout.write(
+                json.dumps(
+                    envelope(self.command, data, ok=ok, errors=errors),
+                    ensure_ascii=False,
+                    default=str,
+                    indent=2,
+                )
+                + "\n"
+            )
             sys.stdout.flush()
         else:
             render(self)

@@ -10,7 +10,9 @@ from wastectl.errors import ConfigError
 if TYPE_CHECKING:
     from api.settings import Settings
 
-_PASSWORD_IN_URL = re.compile(r"(?P<scheme>[a-z0-9+]+://)(?P<user>[^:@/]*):(?P<password>[^@/]*)@", re.IGNORECASE)
+_PASSWORD_IN_URL = re.compile(
+    r"(?P<scheme>[a-z0-9+]+://)(?P<user>[^:@/]*):(?P<password>[^@/]*)@", re.IGNORECASE
+)
 
 
 def redact_url(url: str) -> str:

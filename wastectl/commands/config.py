@@ -23,6 +23,8 @@ def show(output: OutputOption = OutputFormat.table) -> None:
 
     def render(p: Printer) -> None:
         p.table("Profile", ["part", "backend"], sorted(data["profile"].items()))
-        p.table("Settings", ["name", "value"], [(f"WASTE_{k.upper()}", v) for k, v in data["settings"].items()])
+        p.table(
+            "Settings", ["name", "value"], [(f"WASTE_{k.upper()}", v) for k, v in data["settings"].items()]
+        )
 
     Printer("config show", output).result(data, render)

@@ -26,7 +26,7 @@ def dev(
     WASTE_DATABASE_URL, WASTE_BROKER_URL, WASTE_REDIS_URL... to use real services; with a
     broker, a real Celery worker subprocess is started and stopped with the server.
 
-    Stop with Ctrl-C (exit 0).
+    Stop with Ctrl-C: a graceful shutdown (the worker finishes its task), then exit 130.
     """
     from wastectl.local.stack import DevOptions, ensure_port_free, prepare, serve
 

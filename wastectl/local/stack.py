@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wastectl.errors import UsageError, WastectlError
+from wastectl.exitcodes import ExitCode
 from wastectl.local.worker import WorkerProcess
 from wastectl.settings import redact_url
 
@@ -38,7 +39,9 @@ def ensure_port_free(host: str, port: int) -> None:
             sock.bind((host, port))
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise UsageError(f"{host}:{port} is already in use", hint="pick another with --port") from None
+                raise UsageError(
+                    f"{host}:{port} is already in use", hint="pick another with --port"
+                ) from None
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
@@ -51,7 +54,13 @@ def prepare(settings: Settings, *, seed: bool, say: Callable[[str], None]) -> Ap
     from api.seed import seed_development_data
 
     url = settings.resolved_database_url
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WastectlError(
+            f"cannot create the data directory {settings.data_dir}: {exc.strerror}",
+            hint="set WASTE_DATA_DIR to a writable directory",
+        ) from None
     say(f"database  {redact_url(url)}")
     started = time.perf_counter()
     try:
@@ -83,9 +92,7 @@ def check_broker(settings: Settings) -> None:
         ) from None
 
 
-def serve(
-    context: AppContext, options: DevOptions, *, log_dir: Path, say: Callable[[str], None]
-) -> int:
+def serve(context: AppContext, options: DevOptions, *, log_dir: Path, say: Callable[[str], None]) -> int:
     """Serve the API (and a worker when a broker is set) until Ctrl-C; returns the exit code."""
     import uvicorn
 
@@ -97,7 +104,9 @@ def serve(
     if settings.broker_url:
         check_broker(settings)
         worker = WorkerProcess(
-            queues=worker_queues(), concurrency=options.worker_concurrency, log_path=log_dir / "dev-worker.log"
+            queues=worker_queues(),
+            concurrency=options.worker_concurrency,
+            log_path=log_dir / "dev-worker.log",
         )
         worker.start()
         say(f"worker    celery pid {worker.pid} on {', '.join(worker.queues)} (log {worker.log_path})")
@@ -128,13 +137,20 @@ def serve(
             time.sleep(0.5)
 
     threading.Thread(target=watch, name="dev-watch", daemon=True).start()
+    interrupted = False
     try:
         server.run()
+    except KeyboardInterrupt:
+        # uvicorn shuts down gracefully, then re-raises the signal it caught.
+        interrupted = True
     finally:
         if worker is not None:
             say("stopping  celery worker")
             worker.stop()
         context.close()
+    if interrupted:
+        say("stopped")
+        return int(ExitCode.INTERRUPTED)
     if not server.started and exit_code == 0:
         return 1
     return exit_code

@@ -6,6 +6,7 @@ even on `kill -9`; on a normal stop it gets a warm shutdown, then SIGKILL after 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
@@ -47,9 +48,9 @@ class WorkerProcess:
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log_file = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
+        self.process = subprocess.Popen(
             self.command(), stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent, env=os.environ.copy(),
+            preexec_fn=_die_with_parent, env=os.environ.copy(),  # noqa: PLW1509 - runs before any thread starts
         )  # fmt: skip
         log_file.close()
         log.info("celery worker started: pid %s, log %s", self.process.pid, self.log_path)
@@ -70,9 +71,7 @@ class WorkerProcess:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             log.warning("celery worker did not stop in %.0fs; killing it", timeout)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait()
         log.info("celery worker stopped with code %s", self.process.returncode)
