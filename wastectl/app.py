@@ -19,7 +19,7 @@ from wastectl.commands import dev as dev_cmd
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
 from wastectl.logs import setup_run_log
-from wastectl.output import print_error
+from wastectl.output import print_error, print_json_failure
 
 log = logging.getLogger("wastectl")
 
@@ -62,6 +62,22 @@ def root(
     ctx.meta["log_file"] = path
 
 
+def _json_requested(argv: list[str] | None) -> bool:
+    args = sys.argv[1:] if argv is None else argv
+    pairs = zip(args, [*args[1:], ""], strict=True)
+    flagged = any(a in ("--output", "-o") and b.lower() == "json" for a, b in pairs)
+    return flagged or "--output=json" in args or os.environ.get("WASTECTL_OUTPUT", "").lower() == "json"
+
+
+def _command_words(argv: list[str] | None) -> str:
+    words = []
+    for arg in sys.argv[1:] if argv is None else argv:
+        if arg.startswith("-"):
+            break
+        words.append(arg)
+    return " ".join(words[:2])
+
+
 def _debug_enabled() -> bool:
     return "--debug" in sys.argv[1:] or os.environ.get("WASTECTL_DEBUG", "").lower() in ("1", "true", "yes")
 
@@ -88,6 +104,8 @@ def main(argv: list[str] | None = None) -> None:
     except WastectlError as exc:
         log.error("%s", exc.message, exc_info=_debug_enabled())
         print_error(exc.message, hint=exc.hint)
+        if _json_requested(argv):
+            print_json_failure(_command_words(argv), exc.message, exc.hint)
         sys.exit(int(exc.exit_code))
     except typer.TyperException as exc:
         # Click-level errors (unknown command or option, bad value): exit 2 unless they say otherwise.

@@ -126,3 +126,10 @@ def print_error(message: str, *, hint: str | None = None) -> None:
     console.print(Text("error: ", style="bold red") + Text(message))
     if hint:
         console.print(Text("hint: ", style="yellow") + Text(hint))
+
+
+def print_json_failure(command: str, message: str, hint: str | None) -> None:
+    """The JSON envelope of a command that failed before producing data (scripts still get JSON)."""
+    error = {"message": message, **({"hint": hint} if hint else {})}
+    body = envelope(command, None, ok=False, errors=[error])
+    sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")

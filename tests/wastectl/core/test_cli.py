@@ -140,3 +140,13 @@ def test_interrupted_exit_code_constant() -> None:
 
     assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 130]
     assert os.EX_USAGE != ExitCode.USAGE  # we follow Click/httpie (2), not sysexits (64)
+
+
+def test_json_output_gets_an_envelope_even_on_failure() -> None:
+    result = run_cli("config", "show", "-o", "json", env=cli_env(WASTE_REDIS_URL="http://nope"))
+    assert result.returncode == 2
+    body = json.loads(result.stdout)
+    assert body["ok"] is False
+    assert body["command"] == "config show"
+    assert body["data"] is None
+    assert body["errors"][0]["message"].startswith("invalid configuration: WASTE_REDIS_URL")
