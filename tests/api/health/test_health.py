@@ -67,3 +67,12 @@ def test_unknown_path_is_a_json_404(client: TestClient) -> None:
     response = client.get("/api/v1/nope")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not Found", "code": "not_found"}
+
+
+def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+    client.get("/healthz")
+    client.get("/api/v1/nope")
+    body = client.get("/metrics").text
+    assert 'waste_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in body
+    assert 'route="unmatched",status="404"' in body
+    assert "waste_http_request_duration_seconds_bucket" in body
