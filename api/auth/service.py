@@ -7,6 +7,7 @@ winner's account, so exactly one user is created.
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from api.settings import Settings
 from api.users.models import User
 
 _ATTEMPTS = 3
+log = logging.getLogger(__name__)
 
 
 def _default_nickname(profile: ProviderProfile) -> str:
@@ -98,12 +100,19 @@ def login(
             tokens = start_session(
                 session, settings=settings, user_id=user.id, provider=profile.provider, client=client
             )
-            record_login(session, user_id=user.id, provider=profile.provider, flow=flow, client=client,
-                         session_id=tokens.session_id)  # fmt: skip
+            record_login(
+                session,
+                user_id=user.id,
+                provider=profile.provider,
+                flow=flow,
+                client=client,
+                session_id=tokens.session_id,
+            )
             session.commit()
             return user, tokens
         except IntegrityError:
             session.rollback()
+            log.info("concurrent login of %s account, retrying (attempt %d)", profile.provider, attempt + 1)
             if attempt == _ATTEMPTS - 1:
                 raise ApiError(
                     409, "concurrent login conflict, please retry", code="login_conflict"

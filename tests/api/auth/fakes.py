@@ -108,18 +108,21 @@ class FakeProviders:
     # --- test helpers: users, tokens, approving a login ----------------------------------------
     def kakao_user(self, kakao_id: int, *, nickname: str = "카카오친구", app_id: str = KAKAO_APP_ID) -> str:
         token = "kakao-" + secrets.token_urlsafe(12)
-        self.kakao_tokens[token] = (app_id, {
-            "id": kakao_id,
-            "connected_at": "2026-11-30T01:00:00Z",
-            "kakao_account": {
-                "profile_nickname_needs_agreement": False,
-                "profile": {"nickname": nickname, "profile_image_url": "https://k.kakaocdn.net/p.jpg"},
-                "email_needs_agreement": False,
-                "is_email_valid": True,
-                "is_email_verified": True,
-                "email": f"user{kakao_id}@kakao.test",
+        self.kakao_tokens[token] = (
+            app_id,
+            {
+                "id": kakao_id,
+                "connected_at": "2026-11-30T01:00:00Z",
+                "kakao_account": {
+                    "profile_nickname_needs_agreement": False,
+                    "profile": {"nickname": nickname, "profile_image_url": "https://k.kakaocdn.net/p.jpg"},
+                    "email_needs_agreement": False,
+                    "is_email_valid": True,
+                    "is_email_verified": True,
+                    "email": f"user{kakao_id}@kakao.test",
+                },
             },
-        })  # fmt: skip
+        )
         return token
 
     def naver_user(
@@ -181,14 +184,33 @@ class FakeProviders:
     def _kakao_token(self, request: Request) -> Response:
         form = request.form.to_dict()
         if form.get("client_id") != KAKAO_CLIENT_ID:
-            return _json({"error": "invalid_client", "error_description": "Not exist client_id",
-                          "error_code": "KOE101"}, 401)  # fmt: skip
+            return _json(
+                {
+                    "error": "invalid_client",
+                    "error_description": "Not exist client_id",
+                    "error_code": "KOE101",
+                },
+                401,
+            )
         grant = self._check_grant(self.codes, form)
         if grant is None:
-            return _json({"error": "invalid_grant", "error_description": "authorization code not found",
-                          "error_code": "KOE320"}, 400)  # fmt: skip
-        return _json({"access_token": grant.token, "token_type": "bearer", "refresh_token": "r",
-                      "expires_in": 21599, "refresh_token_expires_in": 5183999})  # fmt: skip
+            return _json(
+                {
+                    "error": "invalid_grant",
+                    "error_description": "authorization code not found",
+                    "error_code": "KOE320",
+                },
+                400,
+            )
+        return _json(
+            {
+                "access_token": grant.token,
+                "token_type": "bearer",
+                "refresh_token": "r",
+                "expires_in": 21599,
+                "refresh_token_expires_in": 5183999,
+            }
+        )
 
     def _kakao_lookup(self, request: Request) -> tuple[str, dict[str, Any]] | None:
         return self.kakao_tokens.get(self._bearer(request))
@@ -213,8 +235,9 @@ class FakeProviders:
         grant = self.codes.pop(form.get("code", ""), None)
         if grant is None or not form.get("state"):
             return _json({"error": "invalid_request", "error_description": "no valid data in session"})
-        return _json({"access_token": grant.token, "refresh_token": "r", "token_type": "bearer",
-                      "expires_in": "3600"})  # fmt: skip
+        return _json(
+            {"access_token": grant.token, "refresh_token": "r", "token_type": "bearer", "expires_in": "3600"}
+        )
 
     def _naver_auth_failed(self) -> Response:
         return _json({"resultcode": "024", "message": "Authentication failed (인증에 실패했습니다.)"}, 401)
@@ -229,8 +252,12 @@ class FakeProviders:
         found = self.naver_tokens.get(self._bearer(request))
         if found is None:
             return self._naver_auth_failed()
-        info = {"token": self._bearer(request), "expire_date": "2026-12-01 00:00:00",
-                "allowed_profile": "id,nickname,email", "client_id": found[0]}  # fmt: skip
+        info = {
+            "token": self._bearer(request),
+            "expire_date": "2026-12-01 00:00:00",
+            "allowed_profile": "id,nickname,email",
+            "client_id": found[0],
+        }
         return _json({"resultcode": "00", "message": "success", "response": info})
 
     # --- Google ----------------------------------------------------------------------------------
@@ -239,8 +266,15 @@ class FakeProviders:
         grant = self._check_grant(self.google_codes, form)
         if form.get("client_id") != GOOGLE_CLIENT_ID or grant is None:
             return _json({"error": "invalid_grant", "error_description": "Bad Request"}, 400)
-        return _json({"access_token": "ya29.x", "expires_in": 3599, "id_token": grant.token,
-                      "scope": "openid email profile", "token_type": "Bearer"})  # fmt: skip
+        return _json(
+            {
+                "access_token": "ya29.x",
+                "expires_in": 3599,
+                "id_token": grant.token,
+                "scope": "openid email profile",
+                "token_type": "Bearer",
+            }
+        )
 
     def _google_certs(self, _request: Request) -> Response:
         jwk = jwt.algorithms.RSAAlgorithm.to_jwk(self.rsa_key.public_key(), as_dict=True)

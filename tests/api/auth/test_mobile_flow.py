@@ -37,8 +37,11 @@ def test_naver_token_creates_user_and_session(
     client: TestClient, fake: FakeProviders, context: AppContext
 ) -> None:
     token = fake.naver_user("naver-abc", nickname="분리수거왕")
-    response = client.post("/api/v1/auth/naver/token", json={"access_token": token, "device_id": "pixel-8"},
-                           headers={"User-Agent": "WasteCoach/1.0 Android"})  # fmt: skip
+    response = client.post(
+        "/api/v1/auth/naver/token",
+        json={"access_token": token, "device_id": "pixel-8"},
+        headers={"User-Agent": "WasteCoach/1.0 Android"},
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["token_type"] == "bearer" and body["expires_in"] == 900
@@ -66,8 +69,11 @@ def test_kakao_token_checks_app_id(client: TestClient, fake: FakeProviders, cont
         assert (account.provider, account.provider_user_id) == ("kakao", "1001")
 
     foreign = fake.kakao_user(1002, app_id="999999")
-    _assert_401(client.post("/api/v1/auth/kakao/token", json={"access_token": foreign}),
-                "provider_app_mismatch", "another app")  # fmt: skip
+    _assert_401(
+        client.post("/api/v1/auth/kakao/token", json={"access_token": foreign}),
+        "provider_app_mismatch",
+        "another app",
+    )
     assert _count(context, User) == 1
 
 
@@ -116,30 +122,48 @@ def test_google_wrongly_signed_and_unsigned(
 ) -> None:
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     forged = fake.google_id_token("g-x", key=other_key)
-    _assert_401(client.post("/api/v1/auth/google/token", json={"id_token": forged}),
-                "provider_token_invalid", "invalid")  # fmt: skip
+    _assert_401(
+        client.post("/api/v1/auth/google/token", json={"id_token": forged}),
+        "provider_token_invalid",
+        "invalid",
+    )
     import jwt
 
     unsigned = jwt.encode(
         {"sub": "g-x", "aud": "web-client.apps.googleusercontent.com"}, None, algorithm="none"
     )
-    _assert_401(client.post("/api/v1/auth/google/token", json={"id_token": unsigned}),
-                "provider_token_invalid", "RS256")  # fmt: skip
-    _assert_401(client.post("/api/v1/auth/google/token", json={"id_token": "not-a-jwt"}),
-                "provider_token_invalid", "malformed")  # fmt: skip
+    _assert_401(
+        client.post("/api/v1/auth/google/token", json={"id_token": unsigned}),
+        "provider_token_invalid",
+        "RS256",
+    )
+    _assert_401(
+        client.post("/api/v1/auth/google/token", json={"id_token": "not-a-jwt"}),
+        "provider_token_invalid",
+        "malformed",
+    )
     _assert_nothing_created(context)
 
 
 def test_provider_error_shapes(client: TestClient, fake: FakeProviders, context: AppContext) -> None:
     # Kakao {"code": -401} for an unknown token.
-    _assert_401(client.post("/api/v1/auth/kakao/token", json={"access_token": "expired"}),
-                "provider_token_invalid", "this access token does not exist")  # fmt: skip
+    _assert_401(
+        client.post("/api/v1/auth/kakao/token", json={"access_token": "expired"}),
+        "provider_token_invalid",
+        "this access token does not exist",
+    )
     # Naver resultcode "024" (HTTP 401) and a Naver token of another app.
-    _assert_401(client.post("/api/v1/auth/naver/token", json={"access_token": "nope"}),
-                "provider_token_invalid", "024")  # fmt: skip
+    _assert_401(
+        client.post("/api/v1/auth/naver/token", json={"access_token": "nope"}),
+        "provider_token_invalid",
+        "024",
+    )
     other_app = fake.naver_user("naver-z", client_id="another-client")
-    _assert_401(client.post("/api/v1/auth/naver/token", json={"access_token": other_app}),
-                "provider_app_mismatch", "another app")  # fmt: skip
+    _assert_401(
+        client.post("/api/v1/auth/naver/token", json={"access_token": other_app}),
+        "provider_app_mismatch",
+        "another app",
+    )
     _assert_nothing_created(context)
 
 
@@ -201,15 +225,19 @@ def test_missing_or_wrong_token_field_is_422(client: TestClient, context: AppCon
 def test_linking_a_second_provider(client: TestClient, fake: FakeProviders, context: AppContext) -> None:
     first = client.post("/api/v1/auth/kakao/token", json={"access_token": fake.kakao_user(3003)}).json()
     headers = {"Authorization": f"Bearer {first['access_token']}"}
-    linked = client.post("/api/v1/auth/google/token", json={"id_token": fake.google_id_token("g-link")},
-                         headers=headers)  # fmt: skip
+    linked = client.post(
+        "/api/v1/auth/google/token", json={"id_token": fake.google_id_token("g-link")}, headers=headers
+    )
     assert linked.status_code == 200 and linked.json()["user"]["id"] == first["user"]["id"]
     # Logging in with Google alone now finds the same user.
     alone = client.post("/api/v1/auth/google/token", json={"id_token": fake.google_id_token("g-link")}).json()
     assert alone["user"]["id"] == first["user"]["id"]
     # That Google account cannot be linked to somebody else.
     other = client.post("/api/v1/auth/naver/token", json={"access_token": fake.naver_user("n-other")}).json()
-    conflict = client.post("/api/v1/auth/google/token", json={"id_token": fake.google_id_token("g-link")},
-                           headers={"Authorization": f"Bearer {other['access_token']}"})  # fmt: skip
+    conflict = client.post(
+        "/api/v1/auth/google/token",
+        json={"id_token": fake.google_id_token("g-link")},
+        headers={"Authorization": f"Bearer {other['access_token']}"},
+    )
     assert conflict.status_code == 409 and conflict.json()["code"] == "account_already_linked"
     assert _count(context, User) == 2 and _count(context, SocialAccount) == 3
