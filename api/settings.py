@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     # Browser flow: where the callback may send the user back to (no open redirect) and cookies.
     auth_frontend_origins: list[str] = Field(default_factory=list)
     auth_frontend_redirect_path: str = "/"
+    auth_frontend_error_path: str = "/"
     auth_redirect_uris: list[str] = Field(default_factory=list)
     auth_cookie_domain: str | None = None
     auth_cookie_secure: bool = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from api.auth.cookies import set_auth_cookies
 from api.auth.deps import BearerCredentials, unauthorized
 from api.auth.http import client_info, provider_failure, resolve_provider, token_response
+from api.auth.providers import HttpProvider
 from api.auth.providers.base import CodeExchange, ProviderError, ProviderProfile
 from api.auth.schemas import AuthorizeResponse, ProviderTokenRequest, TokenResponse
 from api.auth.service import login
@@ -104,7 +106,7 @@ def _wants_json(request: Request, pending: PendingLogin) -> bool:
     "/{provider}/callback",
     response_model=TokenResponse,
     responses={
-        302: {"description": "Redirect to the frontend with auth cookies"},
+        302: {"description": "Redirect to the frontend: with auth cookies, or with `?error=<code>`"},
         **error_responses(400, 401, 404, 502),
     },
 )
@@ -131,34 +133,62 @@ def oauth_callback(
         raise _bad_request(
             f"state belongs to a {pending.provider} login, not {provider}", "state_provider_mismatch"
         )
-    if error:
-        raise ApiError(401, f"{provider} login failed: {error_description or error}", code="provider_denied")
-    if not code:
-        raise _bad_request("code is missing", "code_missing")
-    exchange = CodeExchange(
-        code=code, redirect_uri=pending.redirect_uri, state=state, code_verifier=pending.code_verifier
-    )
+    # Where a browser is sent back to; None means answer with JSON instead.
+    origin = None if _wants_json(request, pending) else pending.frontend_origin
     try:
-        profile = client.login_with_code(exchange)
-    except ProviderError as exc:
-        raise provider_failure(exc) from None
-    user, tokens = login(
-        session,
-        settings=settings,
-        profile=profile,
-        client=client_info(request, pending.device_id),
-        flow="web",
-    )
-    if _wants_json(request, pending) or pending.frontend_origin is None:
+        profile = _provider_profile(
+            client, pending, code=code, error=error, error_description=error_description
+        )
+        user, tokens = login(
+            session,
+            settings=settings,
+            profile=profile,
+            client=client_info(request, pending.device_id),
+            flow="web",
+        )
+    except ApiError as exc:
+        if origin is None:
+            raise
+        return _error_redirect(settings, origin, exc.code)
+    if origin is None:
         return JSONResponse(token_response(user, tokens).model_dump(mode="json"))
-    target = pending.frontend_origin + settings.auth_frontend_redirect_path
-    redirect = RedirectResponse(target, status_code=302)
+    redirect = RedirectResponse(origin + settings.auth_frontend_redirect_path, status_code=302)
     set_auth_cookies(redirect, settings, tokens)
     return redirect
 
 
+def _provider_profile(
+    client: HttpProvider,
+    pending: PendingLogin,
+    *,
+    code: str | None,
+    error: str | None,
+    error_description: str | None,
+) -> ProviderProfile:
+    if error:
+        raise ApiError(
+            401, f"{pending.provider} login failed: {error_description or error}", code="provider_denied"
+        )
+    if not code:
+        raise _bad_request("code is missing", "code_missing")
+    exchange = CodeExchange(
+        code=code, redirect_uri=pending.redirect_uri, state=pending.state, code_verifier=pending.code_verifier
+    )
+    try:
+        return client.login_with_code(exchange)
+    except ProviderError as exc:
+        raise provider_failure(exc) from None
+
+
+def _error_redirect(settings: Settings, origin: str, code: str) -> RedirectResponse:
+    """Browser logins that fail after a valid state go back to the frontend with `?error=<code>`."""
+    path = settings.auth_frontend_error_path
+    separator = "&" if "?" in path else "?"
+    return RedirectResponse(f"{origin}{path}{separator}{urlencode({'error': code})}", status_code=302)
+
+
 @router.post(
-    "/{provider}/token", response_model=TokenResponse, responses=error_responses(401, 404, 409, 422, 502)
+    "/{provider}/token", response_model=TokenResponse, responses=error_responses(401, 404, 409, 422, 502, 503)
 )
 def provider_token(
     provider: ProviderName,

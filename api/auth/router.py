@@ -22,7 +22,7 @@ from api.auth.oauth_router import router as oauth_router
 from api.auth.schemas import DevTokenRequest, RefreshRequest, SessionPublic, TokenResponse
 from api.auth.service import record_login
 from api.auth.sessions import active_sessions, revoke_session, rotate, start_session
-from api.auth.tokens import InvalidToken, TokenClaims, decode_token
+from api.auth.tokens import InvalidToken, TokenClaims, TokenType, decode_token
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError, error_responses
@@ -95,11 +95,12 @@ def _logout_claims(
     access = credentials.credentials if credentials else request.cookies.get(ACCESS_COOKIE)
     refresh_token = (body.refresh_token if body else None) or request.cookies.get(REFRESH_COOKIE)
     problem = "not authenticated"
-    for token, kind in ((access, "access"), (refresh_token, "refresh")):
+    candidates: tuple[tuple[str | None, TokenType], ...] = ((access, "access"), (refresh_token, "refresh"))
+    for token, kind in candidates:
         if not token:
             continue
         try:
-            return decode_token(settings, token, expected_type=kind)  # type: ignore[arg-type]
+            return decode_token(settings, token, expected_type=kind)
         except InvalidToken as exc:
             problem = str(exc)
     raise unauthorized(problem)

@@ -8,6 +8,7 @@ winner's account, so exactly one user is created.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from sqlalchemy import select
@@ -21,15 +22,18 @@ from api.db import utcnow
 from api.errors import ApiError
 from api.settings import Settings
 from api.users.models import User
+from api.users.schemas import RESERVED_NICKNAMES
 
 _ATTEMPTS = 3
+_NOT_ALLOWED = re.compile(r"[^\w가-힣 .-]")
 log = logging.getLogger(__name__)
 
 
 def _default_nickname(profile: ProviderProfile) -> str:
-    nickname = (profile.nickname or "").strip()
-    if len(nickname) >= 2:
-        return nickname[:20]
+    """The provider's nickname made to fit our nickname rules, else `kakao-1a2b3c`."""
+    nickname = re.sub(r"\s+", " ", _NOT_ALLOWED.sub("", profile.nickname or "")).strip()[:20].strip()
+    if len(nickname) >= 2 and nickname.casefold() not in RESERVED_NICKNAMES:
+        return nickname
     return f"{profile.provider}-{uuid.uuid4().hex[:6]}"
 
 

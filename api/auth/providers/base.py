@@ -54,6 +54,13 @@ class ProviderUnavailable(ProviderError):
     code = "provider_unavailable"
 
 
+class ProviderNotConfigured(ProviderError):
+    """A setting this flow needs is missing on the server."""
+
+    status_code = 503
+    code = "provider_not_configured"
+
+
 @dataclass(frozen=True)
 class CodeExchange:
     """Inputs of the authorization-code exchange (web flow)."""

@@ -13,6 +13,7 @@ from api.auth.providers.base import (
     CodeExchange,
     HttpProvider,
     ProviderAppMismatch,
+    ProviderNotConfigured,
     ProviderProfile,
     ProviderRejected,
     ProviderUnavailable,
@@ -88,6 +89,8 @@ class KakaoProvider(HttpProvider):
 
     def verify_mobile_token(self, token: str) -> ProviderProfile:
         """`access_token_info` tells which app the token was issued to; it must be ours."""
+        if not self.settings.kakao_app_id:
+            raise ProviderNotConfigured("kakao mobile login needs WASTE_KAKAO_APP_ID (the app's numeric id)")
         info = self._api("/v1/user/access_token_info", token)
         if str(info.get("app_id")) != str(self.settings.kakao_app_id):
             raise ProviderAppMismatch("the kakao access token was issued to another app")

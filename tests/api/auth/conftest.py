@@ -42,7 +42,12 @@ def fake(provider_server: HTTPServer, rsa_key: RSAPrivateKey) -> Iterator[FakePr
 
 @pytest.fixture
 def auth_overrides(fake: FakeProviders) -> dict[str, Any]:
-    return {**fake.settings(), "auth_frontend_origins": [FRONTEND], "auth_frontend_redirect_path": "/#/home"}
+    return {
+        **fake.settings(),
+        "auth_frontend_origins": [FRONTEND],
+        "auth_frontend_redirect_path": "/#/home",
+        "auth_frontend_error_path": "/#/login",
+    }
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -241,3 +242,32 @@ def test_linking_a_second_provider(client: TestClient, fake: FakeProviders, cont
     )
     assert conflict.status_code == 409 and conflict.json()["code"] == "account_already_linked"
     assert _count(context, User) == 2 and _count(context, SocialAccount) == 3
+
+
+def test_kakao_mobile_needs_app_id(
+    make_settings: Any, migrated_postgres_url: str, fake: FakeProviders
+) -> None:
+    from api.main import create_app
+
+    overrides = {**fake.settings(), "kakao_app_id": None}
+    with TestClient(create_app(make_settings(database_url=migrated_postgres_url, **overrides))) as client:
+        response = client.post("/api/v1/auth/kakao/token", json={"access_token": fake.kakao_user(4004)})
+    assert response.status_code == 503 and "WASTE_KAKAO_APP_ID" in response.json()["detail"]
+    assert fake.hits == []
+
+
+@pytest.mark.parametrize(
+    ("provider_nickname", "expected"),
+    [("  🌱초록  지구🌍 ", "초록 지구"), ("🙂", None), ("admin", None), ("x" * 30, "x" * 20)],
+)
+def test_provider_nicknames_fit_our_rules(
+    client: TestClient, fake: FakeProviders, provider_nickname: str, expected: str | None
+) -> None:
+    token = fake.kakao_user(4400 + len(provider_nickname), nickname=provider_nickname)
+    nickname = client.post("/api/v1/auth/kakao/token", json={"access_token": token}).json()["user"][
+        "nickname"
+    ]
+    if expected is None:
+        assert nickname.startswith("kakao-") and len(nickname) == 12
+    else:
+        assert nickname == expected

@@ -24,6 +24,8 @@ def auth_overrides(request: pytest.FixtureRequest, fake: FakeProviders) -> dict[
         **fake.settings(),
         "auth_frontend_origins": [FRONTEND],
         "auth_frontend_redirect_path": "/#/home",
+        "auth_frontend_error_path": "/#/login",
+        "auth_redirect_uris": ["https://m.example.test/auth/kakao/callback"],
     }
     if request.param == "redis":
         overrides |= {
@@ -122,7 +124,7 @@ def test_state_errors_create_nothing(client: TestClient, fake: FakeProviders, co
 
 
 def test_callback_provider_failures(client: TestClient, fake: FakeProviders, context: AppContext) -> None:
-    denied = _authorize(client, "kakao")
+    denied = _authorize(client, "kakao", response_mode="json")
     response = client.get(
         "/api/v1/auth/kakao/callback",
         params={
@@ -133,26 +135,45 @@ def test_callback_provider_failures(client: TestClient, fake: FakeProviders, con
     )
     assert response.status_code == 401 and "User denied access" in response.json()["detail"]
 
-    bad_code = _authorize(client, "kakao")
+    bad_code = _authorize(client, "kakao", response_mode="json")
     response = client.get(
         "/api/v1/auth/kakao/callback", params={"state": bad_code["state"], "code": "forged"}
     )
     assert response.status_code == 401 and "authorization code not found" in response.json()["detail"]
 
-    google = _authorize(client, "google")
+    google = _authorize(client, "google", response_mode="json")
     response = client.get("/api/v1/auth/google/callback", params={"state": google["state"], "code": "forged"})
     assert response.status_code == 401 and "Bad Request" in response.json()["detail"]
 
-    naver = _authorize(client, "naver")
+    naver = _authorize(client, "naver", response_mode="json")
     response = client.get("/api/v1/auth/naver/callback", params={"state": naver["state"], "code": "forged"})
     assert response.status_code == 401 and response.json()["code"] == "provider_token_invalid"
 
-    slow = _authorize(client, "kakao")
+    slow = _authorize(client, "kakao", response_mode="json")
     code, state = fake.approve(slow["authorization_url"], fake.kakao_user(7007))
     fake.fault = "timeout"
     response = client.get("/api/v1/auth/kakao/callback", params={"state": state, "code": code})
     assert response.status_code == 502 and "did not answer" in response.json()["detail"]
     assert _users(context) == 0
+
+
+def test_browser_failures_redirect_to_the_frontend(client: TestClient, fake: FakeProviders) -> None:
+    started = _authorize(client, "kakao")
+    response = client.get(
+        "/api/v1/auth/kakao/callback",
+        params={"state": started["state"], "error": "access_denied"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 302
+    assert response.headers["location"] == f"{FRONTEND}/#/login?error=provider_denied"
+    assert "set-cookie" not in response.headers
+    slow = _authorize(client, "kakao")
+    code, state = fake.approve(slow["authorization_url"], fake.kakao_user(7117))
+    fake.fault = "500"
+    response = client.get(
+        "/api/v1/auth/kakao/callback", params={"state": state, "code": code}, follow_redirects=False
+    )
+    assert response.headers["location"] == f"{FRONTEND}/#/login?error=provider_unavailable"
 
 
 def test_pkce_verifier_is_sent(client: TestClient, fake: FakeProviders) -> None:
@@ -174,3 +195,24 @@ def test_allow_lists(client: TestClient, context: AppContext) -> None:
     ok = client.get("/api/v1/auth/kakao/authorize", params={"frontend_origin": FRONTEND + "/"})
     assert ok.status_code == 200
     assert client.get("/api/v1/auth/kakao/authorize", params={"response_mode": "popup"}).status_code == 422
+
+
+def test_allowed_redirect_uri_is_used_for_the_exchange(client: TestClient, fake: FakeProviders) -> None:
+    callback_uri = "https://m.example.test/auth/kakao/callback"
+    started = _authorize(client, "kakao", redirect_uri=callback_uri, response_mode="json")
+    assert parse_qs(urlsplit(started["authorization_url"]).query)["redirect_uri"] == [callback_uri]
+    code, state = fake.approve(started["authorization_url"], fake.kakao_user(8118))
+    # The fake token endpoint insists on the same redirect_uri as the authorize request.
+    assert client.get("/api/v1/auth/kakao/callback", params={"state": state, "code": code}).status_code == 200
+
+
+def test_redirect_mode_needs_a_frontend(
+    make_settings: Any, migrated_postgres_url: str, fake: FakeProviders
+) -> None:
+    from api.main import create_app
+
+    settings = make_settings(database_url=migrated_postgres_url, **fake.settings())
+    with TestClient(create_app(settings), base_url="https://testserver") as client:
+        response = client.get("/api/v1/auth/kakao/authorize")
+        assert response.status_code == 400 and response.json()["code"] == "frontend_not_configured"
+        assert client.get("/api/v1/auth/kakao/authorize", params={"response_mode": "json"}).status_code == 200
