@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import Request
 
 from api.auth.providers import SUPPORTED, HttpProvider, ProviderRegistry
@@ -11,6 +13,8 @@ from api.auth.sessions import ClientInfo, IssuedTokens
 from api.errors import ApiError
 from api.users.models import User
 from api.users.schemas import UserPublic
+
+log = logging.getLogger(__name__)
 
 
 def client_info(request: Request, device_id: str | None = None) -> ClientInfo:
@@ -51,5 +55,7 @@ def resolve_provider(request: Request, name: str) -> HttpProvider:
 
 
 def provider_failure(exc: ProviderError) -> ApiError:
+    """The API error for a failed provider call; failed logins are logged (no user to audit yet)."""
+    log.warning("provider login failed (%s): %s", exc.code, exc.detail)
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if exc.status_code == 401 else None
     return ApiError(exc.status_code, exc.detail, code=exc.code, headers=headers)
