@@ -15,6 +15,7 @@ from api.auth.providers import HttpProvider
 from api.auth.providers.base import CodeExchange, ProviderError, ProviderProfile
 from api.auth.schemas import AuthorizeResponse, ProviderTokenRequest, TokenResponse
 from api.auth.service import login
+from api.auth.sessions import is_session_active
 from api.auth.state import PendingLogin, new_pkce_pair, new_state, state_store
 from api.auth.tokens import InvalidToken, decode_token
 from api.deps import ContextDep, SessionDep, SettingsDep
@@ -52,7 +53,7 @@ def _frontend_origin(settings: Settings, requested: str | None) -> str | None:
 
 
 @router.get(
-    "/{provider}/authorize", response_model=AuthorizeResponse, responses=error_responses(400, 404, 422)
+    "/{provider}/authorize", response_model=AuthorizeResponse, responses=error_responses(400, 404, 422, 503)
 )
 def oauth_authorize(
     provider: ProviderName,
@@ -107,7 +108,7 @@ def _wants_json(request: Request, pending: PendingLogin) -> bool:
     response_model=TokenResponse,
     responses={
         302: {"description": "Redirect to the frontend: with auth cookies, or with `?error=<code>`"},
-        **error_responses(400, 401, 404, 502),
+        **error_responses(400, 401, 404, 502, 503),
     },
 )
 def oauth_callback(
@@ -213,9 +214,12 @@ def provider_token(
     link_to = None
     if credentials is not None:
         try:
-            link_to = decode_token(settings, credentials.credentials, expected_type="access").sub
+            claims = decode_token(settings, credentials.credentials, expected_type="access")
         except InvalidToken as exc:
             raise unauthorized(str(exc)) from None
+        if claims.sid is not None and not is_session_active(session, session_id=claims.sid):
+            raise unauthorized("session has been revoked")
+        link_to = claims.sub
     try:
         profile: ProviderProfile = client.verify_mobile_token(token)
     except ProviderError as exc:

@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy import select
 
 from api.auth.cookies import clear_auth_cookies, set_auth_cookies
 from api.auth.deps import (
@@ -17,7 +18,7 @@ from api.auth.deps import (
     unauthorized,
 )
 from api.auth.http import client_info, token_response
-from api.auth.models import AuthSession
+from api.auth.models import AuthSession, SocialAccount
 from api.auth.oauth_router import router as oauth_router
 from api.auth.schemas import DevTokenRequest, RefreshRequest, SessionPublic, TokenResponse
 from api.auth.service import record_login
@@ -42,7 +43,11 @@ def dev_token(
     """
     if settings.is_production:
         raise ApiError(404, "Not Found", code="not_found")
-    user = session.query(User).filter_by(nickname=body.nickname, email=None).first()
+    # Dev users are the ones without a provider link: a dev login never takes over a real account.
+    linked = select(SocialAccount.id).where(SocialAccount.user_id == User.id).exists()
+    user = session.scalars(
+        select(User).where(User.nickname == body.nickname, User.email.is_(None), ~linked).limit(1)
+    ).first()
     if user is None:
         user = User(id=uuid.uuid4(), nickname=body.nickname, created_at=utcnow())
         session.add(user)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.models import OAuthStateRow
 from api.db import utcnow
+from api.errors import ApiError
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -63,14 +64,30 @@ class RedisStateStore:
         return f"{self.prefix}oauth:state:{state}"
 
     def save(self, pending: PendingLogin, ttl_seconds: int) -> None:
-        self.client.set(self._key(pending.state), json.dumps(asdict(pending)), ex=ttl_seconds)
+        from redis import RedisError
+
+        try:
+            self.client.set(self._key(pending.state), json.dumps(asdict(pending)), ex=ttl_seconds)
+        except RedisError as exc:
+            raise _store_down(exc) from None
 
     def consume(self, state: str) -> PendingLogin | None:
-        pipe = self.client.pipeline(transaction=True)
-        pipe.get(self._key(state))
-        pipe.delete(self._key(state))
-        raw, _deleted = pipe.execute()
+        from redis import RedisError
+
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.get(self._key(state))
+            pipe.delete(self._key(state))
+            raw, _deleted = pipe.execute()
+        except RedisError as exc:
+            raise _store_down(exc) from None
         return PendingLogin(**json.loads(raw)) if raw else None
+
+
+def _store_down(exc: Exception) -> ApiError:
+    return ApiError(
+        503, f"login state store (Redis) is unavailable: {type(exc).__name__}", code="state_store_down"
+    )
 
 
 class DatabaseStateStore:

@@ -87,7 +87,7 @@ class HttpProvider:
                 response = client.request(method, url, **kwargs)
         except httpx.TimeoutException:
             raise ProviderUnavailable(f"{self.name} did not answer within {self.timeout:g}s") from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise ProviderUnavailable(f"{self.name} is unreachable ({type(exc).__name__})") from None
         if response.status_code >= 500:
             raise ProviderUnavailable(f"{self.name} answered HTTP {response.status_code}")

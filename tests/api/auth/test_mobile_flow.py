@@ -271,3 +271,13 @@ def test_provider_nicknames_fit_our_rules(
         assert nickname.startswith("kakao-") and len(nickname) == 12
     else:
         assert nickname == expected
+
+
+def test_linking_with_a_revoked_session_is_401(client: TestClient, fake: FakeProviders) -> None:
+    first = client.post("/api/v1/auth/kakao/token", json={"access_token": fake.kakao_user(3113)}).json()
+    headers = {"Authorization": f"Bearer {first['access_token']}"}
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    response = client.post(
+        "/api/v1/auth/google/token", json={"id_token": fake.google_id_token("g-late")}, headers=headers
+    )
+    assert response.status_code == 401 and "revoked" in response.json()["detail"]

@@ -128,3 +128,23 @@ def test_sessions_list_and_revoke(client: TestClient) -> None:
     assert theirs.status_code == 404
     assert client.delete("/api/v1/auth/sessions/not-a-uuid", headers=_bearer(second)).status_code == 422
     assert client.get("/api/v1/auth/sessions").status_code == 401
+
+
+def test_dev_login_never_takes_over_a_linked_account(client: TestClient, context: AppContext) -> None:
+    import uuid
+
+    from api.auth.models import SocialAccount
+    from api.db import utcnow
+    from api.users.models import User
+
+    with context.session_factory() as session:
+        real = User(id=uuid.uuid4(), nickname="taken", created_at=utcnow())
+        session.add(real)
+        session.flush()
+        session.add(
+            SocialAccount(id=uuid.uuid4(), user_id=real.id, provider="naver", provider_user_id="n-taken")
+        )
+        session.commit()
+    dev = _login(client, "taken")
+    assert dev["user"]["id"] != str(real.id)  # type: ignore[index]
+    assert _login(client, "taken")["user"]["id"] == dev["user"]["id"]  # type: ignore[index]

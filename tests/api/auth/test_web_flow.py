@@ -216,3 +216,16 @@ def test_redirect_mode_needs_a_frontend(
         response = client.get("/api/v1/auth/kakao/authorize")
         assert response.status_code == 400 and response.json()["code"] == "frontend_not_configured"
         assert client.get("/api/v1/auth/kakao/authorize", params={"response_mode": "json"}).status_code == 200
+
+
+def test_redis_down_is_503(make_settings: Any, migrated_postgres_url: str, fake: FakeProviders) -> None:
+    from api.main import create_app
+
+    settings = make_settings(
+        database_url=migrated_postgres_url, redis_url="redis://127.0.0.1:1/0", **fake.settings()
+    )
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/api/v1/auth/kakao/authorize", params={"response_mode": "json"})
+        assert response.status_code == 503 and response.json()["code"] == "state_store_down"
+        callback = client.get("/api/v1/auth/kakao/callback", params={"state": "s", "code": "c"})
+        assert callback.status_code == 503
