@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import GUID, Base, UTCDateTime, utcnow
@@ -52,10 +52,14 @@ class AuthSession(Base):
 
 
 class LoginAudit(Base):
+    """One row per login attempt through a provider or dev login; failures have no user."""
+
     __tablename__ = "login_audits"
 
     id: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True, default=uuid.uuid4)
-    user_id: Mapped[uuid.UUID] = mapped_column(GUID(), _user_fk(), index=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(GUID(), _user_fk(), index=True, default=None)
+    success: Mapped[bool] = mapped_column(Boolean, default=True)
+    failure_code: Mapped[str | None] = mapped_column(String(40), default=None)
     session_id: Mapped[uuid.UUID | None] = mapped_column(GUID(), default=None)
     provider: Mapped[str] = mapped_column(String(20))
     flow: Mapped[str] = mapped_column(String(20))

@@ -14,7 +14,7 @@ from api.auth.http import client_info, provider_failure, resolve_provider, token
 from api.auth.providers import HttpProvider
 from api.auth.providers.base import CodeExchange, ProviderError, ProviderProfile
 from api.auth.schemas import AuthorizeResponse, ProviderTokenRequest, TokenResponse
-from api.auth.service import login
+from api.auth.service import login, record_failure
 from api.auth.sessions import is_session_active
 from api.auth.state import PendingLogin, new_pkce_pair, new_state, state_store
 from api.auth.tokens import InvalidToken, decode_token
@@ -148,6 +148,7 @@ def oauth_callback(
             flow="web",
         )
     except ApiError as exc:
+        record_failure(session, provider=provider, flow="web", client=client_info(request), code=exc.code)
         if origin is None:
             raise
         return _error_redirect(settings, origin, exc.code)
@@ -223,6 +224,8 @@ def provider_token(
     try:
         profile: ProviderProfile = client.verify_mobile_token(token)
     except ProviderError as exc:
+        failure = client_info(request, body.device_id)
+        record_failure(session, provider=provider, flow="mobile", client=failure, code=exc.code)
         raise provider_failure(exc) from None
     user, tokens = login(
         session,

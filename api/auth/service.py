@@ -140,6 +140,7 @@ def record_login(
         LoginAudit(
             id=uuid.uuid4(),
             user_id=user_id,
+            success=True,
             session_id=session_id,
             provider=provider,
             flow=flow,
@@ -148,3 +149,21 @@ def record_login(
             created_at=utcnow(),
         )
     )
+
+
+def record_failure(session: Session, *, provider: str, flow: str, client: ClientInfo, code: str) -> None:
+    """Audit a failed login attempt (no user: nothing was linked or created). Commits."""
+    session.rollback()
+    session.add(
+        LoginAudit(
+            id=uuid.uuid4(),
+            success=False,
+            failure_code=code[:40],
+            provider=provider,
+            flow=flow,
+            ip_address=client.ip_address,
+            user_agent=(client.user_agent or "")[:500] or None,
+            created_at=utcnow(),
+        )
+    )
+    session.commit()

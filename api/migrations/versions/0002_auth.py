@@ -63,7 +63,9 @@ def upgrade() -> None:
     op.create_table(
         "login_audits",
         sa.Column("id", api.db.GUID(), nullable=False),
-        sa.Column("user_id", api.db.GUID(), nullable=False),
+        sa.Column("user_id", api.db.GUID(), nullable=True),
+        sa.Column("success", sa.Boolean(), nullable=False),
+        sa.Column("failure_code", sa.String(length=40), nullable=True),
         sa.Column("session_id", api.db.GUID(), nullable=True),
         sa.Column("provider", sa.String(length=20), nullable=False),
         sa.Column("flow", sa.String(length=20), nullable=False),

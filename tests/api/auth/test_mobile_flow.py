@@ -24,7 +24,9 @@ def _count(context: AppContext, model: type) -> int:
 
 
 def _assert_nothing_created(context: AppContext) -> None:
-    assert [_count(context, m) for m in (User, SocialAccount, AuthSession, LoginAudit)] == [0, 0, 0, 0]
+    assert [_count(context, m) for m in (User, SocialAccount, AuthSession)] == [0, 0, 0]
+    with context.session_factory() as session:
+        assert all(not a.success and a.user_id is None for a in session.scalars(select(LoginAudit)))
 
 
 def _assert_401(response: object, code: str, text: str) -> None:
@@ -76,6 +78,9 @@ def test_kakao_token_checks_app_id(client: TestClient, fake: FakeProviders, cont
         "another app",
     )
     assert _count(context, User) == 1
+    with context.session_factory() as session:
+        audits = {(a.success, a.failure_code, a.flow) for a in session.scalars(select(LoginAudit))}
+    assert audits == {(True, None, "mobile"), (False, "provider_app_mismatch", "mobile")}
 
 
 def test_google_id_token_verified_with_jwks(client: TestClient, fake: FakeProviders) -> None:

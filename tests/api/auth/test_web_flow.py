@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.auth.models import OAuthStateRow
+from api.auth.models import LoginAudit, OAuthStateRow
 from api.context import AppContext
 from api.users.models import User
 from tests.api.auth.conftest import FRONTEND
@@ -157,7 +157,9 @@ def test_callback_provider_failures(client: TestClient, fake: FakeProviders, con
     assert _users(context) == 0
 
 
-def test_browser_failures_redirect_to_the_frontend(client: TestClient, fake: FakeProviders) -> None:
+def test_browser_failures_redirect_to_the_frontend(
+    client: TestClient, fake: FakeProviders, context: AppContext
+) -> None:
     started = _authorize(client, "kakao")
     response = client.get(
         "/api/v1/auth/kakao/callback",
@@ -166,6 +168,9 @@ def test_browser_failures_redirect_to_the_frontend(client: TestClient, fake: Fak
     )
     assert response.status_code == 302
     assert response.headers["location"] == f"{FRONTEND}/#/login?error=provider_denied"
+    with context.session_factory() as session:
+        audit = session.scalars(select(LoginAudit)).one()
+        assert (audit.success, audit.failure_code, audit.flow) == (False, "provider_denied", "web")
     assert "set-cookie" not in response.headers
     slow = _authorize(client, "kakao")
     code, state = fake.approve(slow["authorization_url"], fake.kakao_user(7117))
