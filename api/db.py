@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import CHAR, TypeDecorator
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
