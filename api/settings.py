@@ -66,6 +66,39 @@ class Settings(BaseSettings):
     jwt_audience: str = "waste-coach-api"
     access_token_ttl_seconds: Annotated[int, Field(gt=0)] = 15 * 60
     refresh_token_ttl_seconds: Annotated[int, Field(gt=0)] = 30 * 24 * 3600
+    oauth_state_ttl_seconds: Annotated[int, Field(gt=0, le=3600)] = 600
+    auth_http_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    # Browser flow: where the callback may send the user back to (no open redirect) and cookies.
+    auth_frontend_origins: list[str] = Field(default_factory=list)
+    auth_frontend_redirect_path: str = "/"
+    auth_frontend_error_path: str = "/"
+    auth_redirect_uris: list[str] = Field(default_factory=list)
+    auth_cookie_domain: str | None = None
+    auth_cookie_secure: bool = True
+    # Kakao Login (a provider is enabled when its client id is set).
+    kakao_client_id: str | None = None
+    kakao_client_secret: SecretStr | None = None
+    kakao_app_id: str | None = None
+    kakao_redirect_uri: str | None = None
+    kakao_auth_base_url: str = "https://kauth.kakao.com"
+    kakao_api_base_url: str = "https://kapi.kakao.com"
+    # Naver Login.
+    naver_client_id: str | None = None
+    naver_client_secret: SecretStr | None = None
+    naver_redirect_uri: str | None = None
+    naver_auth_base_url: str = "https://nid.naver.com"
+    naver_api_base_url: str = "https://openapi.naver.com"
+    # Google Sign-In (OpenID Connect).
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    google_extra_client_ids: list[str] = Field(default_factory=list)
+    google_redirect_uri: str | None = None
+    google_authorize_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"
+    google_jwks_url: str = "https://www.googleapis.com/oauth2/v3/certs"
+    google_issuers: list[str] = Field(
+        default_factory=lambda: ["https://accounts.google.com", "accounts.google.com"]
+    )
 
     # --- storage ----------------------------------------------------------------------------
     s3_bucket: str | None = None

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.auth.sessions import is_session_active
 from api.auth.tokens import InvalidToken, TokenClaims, decode_token
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError
@@ -16,6 +17,11 @@ ACCESS_COOKIE = "waste_access"
 REFRESH_COOKIE = "waste_refresh"
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from /auth/*/token or /auth/refresh")
+
+
+def unauthorized(detail: str) -> ApiError:
+    """401 with the RFC 6750 `WWW-Authenticate` challenge."""
+    return _unauthorized(detail)
 
 
 def _unauthorized(detail: str) -> ApiError:
@@ -45,6 +51,8 @@ AccessClaims = Annotated[TokenClaims, Depends(get_access_claims)]
 
 
 def get_current_user(session: SessionDep, claims: AccessClaims) -> User:
+    if claims.sid is not None and not is_session_active(session, session_id=claims.sid):
+        raise _unauthorized("session has been revoked")
     user = session.get(User, claims.sub)
     if user is None:
         raise _unauthorized("user no longer exists")
@@ -52,3 +60,5 @@ def get_current_user(session: SessionDep, claims: AccessClaims) -> User:
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

@@ -1,4 +1,7 @@
-"""Our own JWTs (PyJWT, HS256): claims `sub, jti, type, iat, exp, iss, aud, provider`."""
+"""Our own JWTs (PyJWT, HS256): claims `sub, jti, type, iat, exp, iss, aud, provider` (+ `sid`).
+
+`sid` is the refresh-token session (family) the token belongs to; see `api.auth.sessions`.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ class TokenClaims:
     provider: str
     issued_at: datetime
     expires_at: datetime
+    sid: uuid.UUID | None = None
 
 
 def issue_token(
@@ -37,6 +41,7 @@ def issue_token(
     provider: str,
     jti: str | None = None,
     now: datetime | None = None,
+    session_id: uuid.UUID | None = None,
 ) -> tuple[str, TokenClaims]:
     now = now or datetime.now(UTC)
     ttl = settings.access_token_ttl_seconds if token_type == "access" else settings.refresh_token_ttl_seconds
@@ -47,8 +52,9 @@ def issue_token(
         provider=provider,
         issued_at=now,
         expires_at=now + timedelta(seconds=ttl),
+        sid=session_id,
     )
-    payload = {
+    payload: dict[str, object] = {
         "sub": str(user_id),
         "jti": claims.jti,
         "type": token_type,
@@ -58,6 +64,8 @@ def issue_token(
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
     }
+    if session_id is not None:
+        payload["sid"] = str(session_id)
     token = jwt.encode(payload, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
     return token, claims
 
@@ -85,8 +93,9 @@ def decode_token(settings: Settings, token: str, *, expected_type: TokenType) ->
         raise InvalidToken(f"expected an {expected_type} token, got {payload.get('type')!r}")
     try:
         sub = uuid.UUID(str(payload["sub"]))
+        sid = uuid.UUID(str(payload["sid"])) if payload.get("sid") is not None else None
     except ValueError as exc:
-        raise InvalidToken("invalid token subject") from exc
+        raise InvalidToken("invalid token subject or session") from exc
     return TokenClaims(
         sub=sub,
         jti=str(payload["jti"]),
@@ -94,4 +103,5 @@ def decode_token(settings: Settings, token: str, *, expected_type: TokenType) ->
         provider=str(payload.get("provider", "")),
         issued_at=datetime.fromtimestamp(int(payload["iat"]), UTC),
         expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),
+        sid=sid,
     )
