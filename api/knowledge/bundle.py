@@ -1,0 +1,50 @@
+"""`KnowledgeBundle`: the validated categories and items, with lookup and ranked search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from api.knowledge.schema import Category, Item
+from api.knowledge.search import match_score, normalize
+
+
+@dataclass(frozen=True)
+class KnowledgeBundle:
+    categories: list[Category]
+    items: list[Item]
+    _categories: dict[str, Category] = field(init=False, repr=False, compare=False)
+    _items: dict[str, Item] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_categories", {c.id: c for c in self.categories})
+        object.__setattr__(self, "_items", {i.id: i for i in self.items})
+
+    def category_ids(self) -> list[str]:
+        """Every category id in file order (the enum the LLM must choose from)."""
+        return [c.id for c in self.categories]
+
+    def category(self, category_id: str) -> Category | None:
+        return self._categories.get(category_id)
+
+    def item(self, item_id: str) -> Item | None:
+        return self._items.get(item_id)
+
+    def items_in(self, category_id: str) -> list[Item]:
+        return [i for i in self.items if i.category_id == category_id]
+
+    def search(self, text: str, limit: int = 10) -> list[tuple[Item, float]]:
+        """Items matching `text`, best first, with a score in (0, 1].
+
+        Besides exact/prefix/substring matches this also finds items whose name occurs inside a
+        longer text (a user's note such as "투명 페트병이에요"), ranked below every direct match.
+        """
+        query = normalize(text)
+        if not query or limit <= 0:
+            return []
+        scored = [
+            (item, match_score(query, (item.name_ko, item.name_en), item.aliases, contained=True))
+            for item in self.items
+        ]
+        hits = [(item, score) for item, score in scored if score > 0]
+        hits.sort(key=lambda hit: (-hit[1], len(hit[0].name_ko), hit[0].id))
+        return hits[:limit]
