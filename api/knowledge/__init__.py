@@ -9,6 +9,7 @@ limit)`, `.item(id)`, `.category(id)`), the `Category`/`Item` models, `Knowledge
 from api.knowledge.bundle import KnowledgeBundle
 from api.knowledge.loader import KnowledgeBaseError, load_bundle, read_bundle
 from api.knowledge.schema import MAJOR_CLASSES, Category, Item, MajorClass
+from api.knowledge.seed import LoadResult, load_knowledge_base
 
 __all__ = [
     "MAJOR_CLASSES",
@@ -16,7 +17,9 @@ __all__ = [
     "Item",
     "KnowledgeBaseError",
     "KnowledgeBundle",
+    "LoadResult",
     "MajorClass",
     "load_bundle",
+    "load_knowledge_base",
     "read_bundle",
 ]

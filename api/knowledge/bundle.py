@@ -42,9 +42,10 @@ class KnowledgeBundle:
         if not query or limit <= 0:
             return []
         scored = [
-            (item, match_score(query, (item.name_ko, item.name_en), item.aliases, contained=True))
-            for item in self.items
+            (n, item, match_score(query, (item.name_ko, item.name_en), item.aliases, contained=True))
+            for n, item in enumerate(self.items)
         ]
-        hits = [(item, score) for item, score in scored if score > 0]
-        hits.sort(key=lambda hit: (-hit[1], len(hit[0].name_ko), hit[0].id))
+        # ties: shorter Korean name first, then file order (the API orders its rows the same way)
+        scored.sort(key=lambda hit: (-hit[2], len(hit[1].name_ko), hit[0]))
+        hits = [(item, score) for _, item, score in scored if score > 0]
         return hits[:limit]
