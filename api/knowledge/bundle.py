@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from api.knowledge.schema import Category, Item
-from api.knowledge.search import match_score, normalize
+from api.knowledge.search import Term, best_score, normalize, prepare_terms
 
 
 @dataclass(frozen=True)
@@ -14,10 +14,13 @@ class KnowledgeBundle:
     items: list[Item]
     _categories: dict[str, Category] = field(init=False, repr=False, compare=False)
     _items: dict[str, Item] = field(init=False, repr=False, compare=False)
+    _terms: list[tuple[Term, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_categories", {c.id: c for c in self.categories})
         object.__setattr__(self, "_items", {i.id: i for i in self.items})
+        terms = [prepare_terms((i.name_ko, i.name_en), i.aliases) for i in self.items]
+        object.__setattr__(self, "_terms", terms)
 
     def category_ids(self) -> list[str]:
         """Every category id in file order (the enum the LLM must choose from)."""
@@ -42,8 +45,8 @@ class KnowledgeBundle:
         if not query or limit <= 0:
             return []
         scored = [
-            (n, item, match_score(query, (item.name_ko, item.name_en), item.aliases, contained=True))
-            for n, item in enumerate(self.items)
+            (n, item, best_score(query, terms, contained=True))
+            for n, (item, terms) in enumerate(zip(self.items, self._terms, strict=True))
         ]
         # ties: shorter Korean name first, then file order (the API orders its rows the same way)
         scored.sort(key=lambda hit: (-hit[2], len(hit[1].name_ko), hit[0]))

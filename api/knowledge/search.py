@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 _SEPARATORS = re.compile(r"[\s\-_·・/.,()\[\]'\"!?]+")
 
@@ -40,16 +41,30 @@ def search_terms(names: Sequence[str], aliases: Sequence[str]) -> list[str]:
     return list(seen)
 
 
-def term_score(query: str, term: str, *, contained: bool) -> float:
-    """Score one name against an already normalised query; 0 when it does not match."""
-    key = normalize(term)
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A name or alias prepared for scoring: its normalised key, its words and its weight."""
+
+    key: str
+    words: tuple[str, ...]
+    weight: float
+
+
+def prepare_terms(names: Sequence[str], aliases: Sequence[str]) -> tuple[Term, ...]:
+    """Names at full weight, aliases at `ALIAS_FACTOR` (the bundle prepares these once per item)."""
+    weighted = [(name, 1.0) for name in names] + [(alias, ALIAS_FACTOR) for alias in aliases]
+    return tuple(Term(normalize(text), tuple(_words(text)), weight) for text, weight in weighted)
+
+
+def _tier(query: str, term: Term, *, contained: bool) -> float:
+    key = term.key
     if not key or not query:
         return 0.0
     if key == query:
         return EXACT
     if key.startswith(query):
         return PREFIX
-    if any(word.startswith(query) for word in _words(term)):
+    if any(word.startswith(query) for word in term.words):
         return WORD_PREFIX
     if query in key:
         return SUBSTRING
@@ -58,11 +73,18 @@ def term_score(query: str, term: str, *, contained: bool) -> float:
     return 0.0
 
 
+def term_score(query: str, term: str, *, contained: bool) -> float:
+    """Score one name against an already normalised query; 0 when it does not match."""
+    return _tier(query, Term(normalize(term), tuple(_words(term)), 1.0), contained=contained)
+
+
+def best_score(query: str, terms: Sequence[Term], *, contained: bool = False) -> float:
+    """Best weighted tier over prepared terms, rounded for display."""
+    return round(max((_tier(query, t, contained=contained) * t.weight for t in terms), default=0.0), 4)
+
+
 def match_score(
     query: str, names: Sequence[str], aliases: Sequence[str], *, contained: bool = False
 ) -> float:
     """Best tier over an item's names (full weight) and aliases (`ALIAS_FACTOR`), rounded for display."""
-    best = max((term_score(query, name, contained=contained) for name in names), default=0.0)
-    for alias in aliases:
-        best = max(best, term_score(query, alias, contained=contained) * ALIAS_FACTOR)
-    return round(best, 4)
+    return best_score(query, prepare_terms(names, aliases), contained=contained)
