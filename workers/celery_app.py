@@ -49,8 +49,19 @@ def create_celery(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # After a broker restart Celery would restore the prefetch count from a pool thread; with the
+        # threads pool that thread and the consumer both read the same AMQP socket and deadlock
+        # (reproduced by tests/workers/test_broker_restart.py). Prefetch is 1 anyway.
+        worker_enable_prefetch_count_reduction=False,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"confirm_publish": True},
+        # Ride through a broker restart (seconds) instead of failing the publishing task.
+        task_publish_retry_policy={
+            "max_retries": 20,
+            "interval_start": 0.2,
+            "interval_step": 0.5,
+            "interval_max": 2,
+        },
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],

@@ -32,7 +32,7 @@ class CeleryWorker:
         self.argv = [
             sys.executable, "-m", "celery", "-A", "workers.main", "worker", "--loglevel=INFO",
             f"--pool={pool}", f"--concurrency={concurrency}", "-Q", queues, "-n", self.name,
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--without-gossip", "--without-mingle",
         ]  # fmt: skip
         self.process: subprocess.Popen[bytes] | None = None
 
