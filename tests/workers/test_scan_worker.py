@@ -135,3 +135,29 @@ def test_fifty_concurrent_scans_none_lost_or_duplicated(api: TestClient, fake_op
         )
         assert done_events == 50
         assert session.scalar(select(func.count()).select_from(Scan)) == 50
+
+
+def test_beat_requeues_a_stuck_scan(api: TestClient, fake_openai: FakeOpenAI) -> None:
+    """A scan whose message never made it (e.g. the broker was down at submit) is picked up by beat."""
+    from datetime import timedelta
+
+    from api.db import utcnow
+    from api.uploads.images import process_image
+
+    ctx = api.app.state.context  # type: ignore[attr-defined]
+    headers = login(api)
+    user_id = uuid.UUID(api.get("/api/v1/users/me", headers=headers).json()["id"])
+    image = process_image(imagegen.unique_jpeg(9), max_bytes=10**7, max_pixels=10**8, max_side=1024)
+    ctx.scans.storage.put("scans/stuck.jpg", image.data, "image/jpeg")
+    with session_scope(ctx.session_factory) as session:
+        stuck = Scan(
+            user_id=user_id, image_key="scans/stuck.jpg", image_sha256=image.sha256, status="queued",
+            updated_at=utcnow() - timedelta(hours=1),
+        )  # fmt: skip
+        session.add(stuck)
+    celery = ctx.scans.dispatcher.app
+    assert celery.send_task("maintenance.requeue_stuck").get(timeout=20) == 1
+    scan = wait_for_scan(api, headers, str(stuck.id), timeout=20)
+    assert scan["status"] == "done" and fake_openai.count == 1
+    stats = celery.send_task("maintenance.daily_stats").get(timeout=20)
+    assert stats[-1]["done"] >= 1
