@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from api.errors import ApiError
 from api.settings import Settings
 
 LOCAL_UPLOAD_PATH = "/api/v1/uploads/local"
@@ -104,6 +105,16 @@ class LocalStorage:
         )
 
 
+_MISSING = ("NoSuchKey", "404", "NotFound")
+
+
+class StorageUnavailable(ApiError):
+    """S3 failed (unreachable, credentials, permissions): 503, the client may retry."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(503, detail, code="storage_unavailable")
+
+
 class S3Storage:
     def __init__(self, settings: Settings) -> None:
         import boto3  # type: ignore[import-untyped]
@@ -111,54 +122,55 @@ class S3Storage:
 
         assert settings.s3_bucket is not None
         self.bucket = settings.s3_bucket
-        self.client: Any = boto3.client(
+        self.session: Any = boto3.session.Session()
+        self.client: Any = self.session.client(
             "s3",
             region_name=settings.aws_region,
             endpoint_url=settings.s3_endpoint_url,
             config=Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"}),
         )
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
-
-    def get(self, key: str) -> bytes | None:
-        from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+    def _call(self, operation: str, *, missing_ok: bool = False, **kwargs: Any) -> Any:
+        """Run one S3 operation; None for a missing key when `missing_ok`, else StorageUnavailable."""
+        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=key)
+            return getattr(self.client, operation)(Bucket=self.bucket, **kwargs)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            code = exc.response.get("Error", {}).get("Code")
+            if missing_ok and code in _MISSING:
                 return None
-            raise
+            raise StorageUnavailable(f"image storage refused {operation}: {code}") from None
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"image storage unavailable: {exc}") from None
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._call("put_object", Key=key, Body=data, ContentType=content_type)
+
+    def get(self, key: str) -> bytes | None:
+        response = self._call("get_object", missing_ok=True, Key=key)
+        if response is None:
+            return None
         body: bytes = response["Body"].read()
         return body
 
     def head(self, key: str) -> int | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            response = self.client.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-                return None
-            raise
-        size: int = response["ContentLength"]
-        return size
+        response = self._call("head_object", missing_ok=True, Key=key)
+        return None if response is None else int(response["ContentLength"])
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=key)
+        self._call("delete_object", Key=key)
 
     def presign_upload(
         self, key: str, *, content_type: str, max_bytes: int, ttl: int, base_url: str
     ) -> PresignedUpload:
-        post: dict[str, Any] = self.client.generate_presigned_post(
-            Bucket=self.bucket,
+        if self.session.get_credentials() is None:  # botocore would fail with an AttributeError
+            raise StorageUnavailable("no AWS credentials to sign uploads with")
+        post: dict[str, Any] = self._call(
+            "generate_presigned_post",
             Key=key,
             Fields={"Content-Type": content_type},
-            Conditions=[
-                {"Content-Type": content_type},
-                ["content-length-range", 1, max_bytes],
-            ],
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
             ExpiresIn=ttl,
         )
         return PresignedUpload(

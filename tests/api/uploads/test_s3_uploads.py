@@ -114,3 +114,29 @@ def _keys(storage: object) -> list[str]:
     client = storage.client  # type: ignore[attr-defined]
     listing = client.list_objects_v2(Bucket=BUCKET)
     return [item["Key"] for item in listing.get("Contents", [])]
+
+
+def test_storage_outage_is_a_clear_503(
+    make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    client = make_client(s3_bucket=BUCKET, s3_endpoint_url=closed)
+    headers = login(client)
+    no_credentials = client.post("/api/v1/uploads", json={"content_type": "image/jpeg"}, headers=headers)
+    assert (no_credentials.status_code, no_credentials.json()["code"]) == (503, "storage_unavailable")
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    client = make_client(s3_bucket=BUCKET, s3_endpoint_url=closed)
+    headers = login(client, "outage")
+    ticket = client.post("/api/v1/uploads", json={"content_type": "image/jpeg"}, headers=headers)
+    assert ticket.status_code == 201  # signing needs no network
+    response = client.post("/api/v1/scans", json={"upload_key": ticket.json()["key"]}, headers=headers)
+    assert (response.status_code, response.json()["code"]) == (503, "storage_unavailable")
