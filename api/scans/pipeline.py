@@ -93,6 +93,11 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
             record_event(session, scan.id, "analysing", "reused the analysis of an identical image")
             record_event(session, scan.id, "grounding")
             return Next.post
+        if scan.attempts >= runtime.settings.scan_max_attempts:
+            # Redelivered again and again (a worker dying on this scan): a poison message, stop the loop.
+            raise PermanentAnalyserError(
+                "too_many_attempts", f"analysis started {scan.attempts} times without finishing"
+            )
         scan.status = "analysing"
         scan.attempts += 1
         scan.updated_at = utcnow()

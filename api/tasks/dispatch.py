@@ -41,7 +41,9 @@ def run_scan_in_process(context: AppContext, scan_id: uuid.UUID, stopping: threa
                 step = pipeline.analyse(runtime, scan_id)
                 break
             except TransientAnalyserError as exc:
-                if attempt >= settings.scan_max_attempts or stopping.is_set():
+                if stopping.is_set():  # shutting down: leave the scan pending for the stuck-scan sweep
+                    return
+                if attempt >= settings.scan_max_attempts:
                     pipeline.mark_failed(
                         runtime, scan_id, exc.code, f"gave up after {attempt} attempts: {exc}"
                     )

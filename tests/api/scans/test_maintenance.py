@@ -92,3 +92,20 @@ def test_beat_schedule_and_routes() -> None:
     assert tasks == {"maintenance.requeue_stuck", "maintenance.purge_expired", "maintenance.daily_stats"}
     assert TASK_ROUTES["maintenance.*"]["queue"] == "batch"
     assert TASK_ROUTES["scans.analyse"]["queue"] == "scan.analyse"
+
+
+def test_a_scan_redelivered_too_often_fails_as_poison(make_client: Callable[..., TestClient]) -> None:
+    import pytest
+
+    from api.analyser.base import PermanentAnalyserError
+    from api.scans import pipeline
+
+    client = make_client(scan_max_attempts=3)
+    ctx = client.app.state.context  # type: ignore[attr-defined]
+    user_id = _user_id(client, login(client))
+    with session_scope(ctx.session_factory) as session:
+        scan = Scan(user_id=user_id, image_key="k", image_sha256="5" * 64, status="analysing", attempts=3)
+        session.add(scan)
+    with pytest.raises(PermanentAnalyserError) as caught:
+        pipeline.analyse(ctx.scans, scan.id)
+    assert caught.value.code == "too_many_attempts"
