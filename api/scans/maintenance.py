@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 
 from api.db import session_scope, utcnow
 from api.scans.models import PENDING_STATUSES, Scan, ScanDailyStat
@@ -62,6 +62,22 @@ def find_stuck(runtime: ScanRuntime, now: datetime | None = None) -> list[tuple[
             stuck.append((scan.id, "post" if scan.analysis is not None else "analyse"))
             scan.updated_at = now
     return stuck
+
+
+def claim_if_stuck(runtime: ScanRuntime, scan_id: uuid.UUID, now: datetime | None = None) -> bool:
+    """Atomically reset the clock of one stuck scan; True for exactly one caller when it was stuck.
+
+    The embedded profile has no beat: a poll of a scan orphaned by an API restart re-runs it.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(minutes=runtime.settings.scan_stuck_minutes)
+    with session_scope(runtime.context.session_factory) as session:
+        result = session.execute(
+            update(Scan)
+            .where(Scan.id == scan_id, Scan.status.in_(PENDING_STATUSES), Scan.updated_at < cutoff)
+            .values(updated_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
 
 def aggregate_daily(runtime: ScanRuntime, day: date) -> ScanDailyStat:

@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from api.auth.deps import CurrentUser
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
-from api.scans import service
+from api.scans import maintenance, service
 from api.scans.models import FINAL_STATUSES, Scan
 from api.scans.schemas import (
     FeedbackCreate,
@@ -194,10 +194,15 @@ def list_scans(
         **error_responses(401, 404),
     },
 )
-def get_scan(scan_id: uuid.UUID, session: SessionDep, user: CurrentUser, response: Response) -> ScanOut:
+def get_scan(
+    scan_id: uuid.UUID, context: ContextDep, session: SessionDep, user: CurrentUser, response: Response
+) -> ScanOut:
     """200 with the result (or failure) when finished; 202 + `Retry-After` while pending."""
     scan = service.get_owned_scan(session, user.id, scan_id)
     if scan.status not in FINAL_STATUSES:
+        if context.settings.tasks_in_process and maintenance.claim_if_stuck(context.scans, scan.id):
+            log.warning("scan %s was orphaned (API restarted?); running it again", scan.id)
+            context.scans.dispatcher.enqueue_scan(scan.id)
         response.status_code = 202
         response.headers["Retry-After"] = "1"
     return _scan_out(scan)

@@ -109,3 +109,23 @@ def test_a_scan_redelivered_too_often_fails_as_poison(make_client: Callable[...,
     with pytest.raises(PermanentAnalyserError) as caught:
         pipeline.analyse(ctx.scans, scan.id)
     assert caught.value.code == "too_many_attempts"
+
+
+def test_embedded_poll_reruns_a_scan_orphaned_by_a_restart(make_client: Callable[..., TestClient]) -> None:
+    """No beat on the embedded profile: polling a scan stuck past the threshold runs it again."""
+    from api.uploads.images import process_image
+
+    client = make_client(scan_stuck_minutes=1)
+    ctx = client.app.state.context  # type: ignore[attr-defined]
+    headers = login(client)
+    image = process_image(imagegen.jpeg(), max_bytes=10**7, max_pixels=10**8, max_side=1024)
+    ctx.scans.storage.put("scans/orphan.jpg", image.data, "image/jpeg")
+    with session_scope(ctx.session_factory) as session:
+        scan = Scan(
+            user_id=_user_id(client, headers), image_key="scans/orphan.jpg", image_sha256=image.sha256,
+            status="analysing", note="유리병", updated_at=utcnow() - timedelta(minutes=5),
+        )  # fmt: skip
+        session.add(scan)
+    result = wait_for_scan(client, headers, str(scan.id))
+    assert result["status"] == "done" and result["result"]["items"][0]["category_id"] == "glass"
+    assert maintenance.claim_if_stuck(ctx.scans, scan.id) is False
