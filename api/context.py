@@ -20,6 +20,8 @@ from api.settings import Settings
 if TYPE_CHECKING:
     from redis import Redis
 
+    from api.scans.runtime import ScanRuntime
+
 
 @dataclass
 class AppContext:
@@ -45,6 +47,15 @@ class AppContext:
         client = Redis.from_url(self.settings.redis_url, socket_timeout=5, socket_connect_timeout=3)
         self._closers.append(client.close)
         return client
+
+    @cached_property
+    def scans(self) -> ScanRuntime:
+        """Storage, knowledge base, analyser and task dispatcher of the scan feature (lazy)."""
+        from api.scans.runtime import ScanRuntime
+
+        runtime = ScanRuntime(self)
+        self._closers.append(runtime.close)
+        return runtime
 
     def close(self) -> None:
         for close in reversed(self._closers):

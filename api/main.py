@@ -15,7 +15,10 @@ from api.context import AppContext
 from api.errors import install_error_handlers
 from api.health.router import router as health_router
 from api.metrics import install_metrics
+from api.recycling.router import router as recycling_router
+from api.scans.router import router as scans_router
 from api.settings import Settings, load_settings
+from api.uploads.router import router as uploads_router
 from api.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -52,6 +55,6 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     install_error_handlers(app)
     install_metrics(app)
     app.include_router(health_router)
-    for router in (auth_router, users_router):
+    for router in (auth_router, users_router, recycling_router, uploads_router, scans_router):
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from api.context import AppContext
+from api.knowledge.seed import seed_knowledge_base
 
 Seeder = Callable[[AppContext], int]
 
 
 def development_seeders() -> dict[str, Seeder]:
     """Seeders in load order. Features register theirs here as they land."""
-    return {}
+    return {"knowledge_base": seed_knowledge_base}
 
 
 def seed_development_data(context: AppContext) -> dict[str, int]:

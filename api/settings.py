@@ -104,6 +104,12 @@ class Settings(BaseSettings):
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None
     aws_region: str = "ap-northeast-2"
+    upload_max_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
+    upload_url_ttl_seconds: Annotated[int, Field(gt=0, le=7 * 24 * 3600)] = 15 * 60
+    image_max_pixels: Annotated[int, Field(gt=0)] = 40_000_000
+    image_max_side: Annotated[int, Field(ge=64, le=4096)] = 1024
+    upload_retention_hours: Annotated[int, Field(gt=0)] = 24
+    image_retention_days: Annotated[int, Field(gt=0)] = 30
 
     # --- analyser ---------------------------------------------------------------------------
     analyser: AnalyserName | None = None
@@ -111,10 +117,23 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o"
     openai_timeout_seconds: Annotated[float, Field(gt=0)] = 45.0
+    openai_image_detail: Literal["low", "high", "auto"] = "low"
+    openai_max_output_tokens: Annotated[int, Field(gt=0)] = 800
 
     # --- locations --------------------------------------------------------------------------
     kakao_rest_api_key: SecretStr | None = None
     kakao_local_base_url: str = "https://dapi.kakao.com"
+
+    # --- scans ------------------------------------------------------------------------------
+    scan_daily_quota: Annotated[int, Field(ge=0)] = 50
+    scan_cache_ttl_seconds: Annotated[int, Field(ge=0)] = 7 * 24 * 3600
+    scan_note_max_chars: Annotated[int, Field(gt=0)] = 500
+    scan_max_attempts: Annotated[int, Field(ge=1)] = 5
+    scan_retry_base_seconds: Annotated[float, Field(ge=0)] = 2.0
+    scan_retry_max_seconds: Annotated[float, Field(gt=0)] = 60.0
+    scan_stuck_minutes: Annotated[int, Field(gt=0)] = 10
+    scan_in_process_workers: Annotated[int, Field(ge=1, le=64)] = 4
+    rabbitmq_management_url: str = "http://127.0.0.1:15672"
 
     # --- validation -------------------------------------------------------------------------
     @field_validator("database_url")

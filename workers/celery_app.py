@@ -1,13 +1,37 @@
-"""Celery application factory. Reliability settings follow docs/architecture.md (acks late etc.)."""
+"""Celery application factory: reliability settings, routes, beat schedule (docs/scans.md)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
+from celery.schedules import crontab
+from celery.signals import worker_ready
 
 from api.settings import Settings
-from workers.queues import DEFAULT_QUEUE, task_queues
+from workers.queues import (
+    BATCH_QUEUE,
+    DEFAULT_QUEUE,
+    SCAN_ANALYSE_QUEUE,
+    SCAN_POST_QUEUE,
+    declare_topology,
+    task_queues,
+)
 
-TASK_MODULES = ["workers.tasks"]
+TASK_MODULES = ["workers.tasks", "workers.scans", "workers.maintenance"]
+
+TASK_ROUTES = {
+    "scans.analyse": {"queue": SCAN_ANALYSE_QUEUE, "routing_key": SCAN_ANALYSE_QUEUE},
+    "scans.post": {"queue": SCAN_POST_QUEUE, "routing_key": SCAN_POST_QUEUE},
+    "maintenance.*": {"queue": BATCH_QUEUE, "routing_key": BATCH_QUEUE},
+}
+
+BEAT_SCHEDULE = {
+    "requeue-stuck-scans": {"task": "maintenance.requeue_stuck", "schedule": 60.0},
+    "purge-expired-uploads-and-images": {"task": "maintenance.purge_expired", "schedule": crontab(minute=17)},
+    # 00:10 Asia/Seoul: yesterday's numbers are final.
+    "daily-scan-stats": {"task": "maintenance.daily_stats", "schedule": crontab(hour=15, minute=10)},
+}
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -15,19 +39,44 @@ def create_celery(settings: Settings) -> Celery:
     app.conf.update(
         broker_url=settings.broker_url or "memory://",
         result_backend=settings.redis_url,
+        result_backend_transport_options={"global_keyprefix": settings.redis_prefix},
         task_queues=task_queues(),
         task_default_queue=DEFAULT_QUEUE,
+        task_default_exchange="waste",
+        task_default_routing_key=DEFAULT_QUEUE,
+        task_routes=TASK_ROUTES,
         task_create_missing_queues=False,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # After a broker restart Celery would restore the prefetch count from a pool thread; with the
+        # threads pool that thread and the consumer both read the same AMQP socket and deadlock
+        # (reproduced by tests/workers/test_broker_restart.py). Prefetch is 1 anyway.
+        worker_enable_prefetch_count_reduction=False,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"confirm_publish": True},
+        # Ride through a broker restart (seconds) instead of failing the publishing task.
+        task_publish_retry_policy={
+            "max_retries": 20,
+            "interval_start": 0.2,
+            "interval_step": 0.5,
+            "interval_max": 2,
+        },
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
         result_expires=24 * 3600,
         worker_hijack_root_logger=False,
+        timezone="UTC",
+        enable_utc=True,
+        beat_schedule=BEAT_SCHEDULE,
     )
     app.conf.waste_settings = settings
     return app
+
+
+@worker_ready.connect
+def _declare_on_start(sender: Any = None, **_kwargs: Any) -> None:
+    """Workers declare the whole topology (DLX and DLQs included) before consuming."""
+    if sender is not None:
+        declare_topology(sender.app)

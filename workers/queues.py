@@ -1,18 +1,78 @@
-"""Queue declarations. Every queue is durable and declared explicitly (no auto-created queues)."""
+"""Queue topology. Every work queue is durable, declared explicitly and dead-letters to its own DLQ.
+
+    exchange `waste` (direct) --rk=<q>--> <q>   (x-dead-letter-exchange=waste.dlx, rk=<q>)
+    exchange `waste.dlx` (direct) --rk=<q>--> <q>.dlq
+
+Rejected messages (`Reject(requeue=False)`) land in `<q>.dlq`, which no worker consumes: an operator
+inspects and replays them (`wastectl queues dlq replay <q>`). Classic queues: with RabbitMQ 3.10
+here, quorum queues would force Celery's native delayed delivery for retries (see docs/scans.md).
+"""
 
 from __future__ import annotations
 
-from kombu import Exchange, Queue
+from typing import Any
+
+import kombu
+
+_kombu: Any = kombu  # kombu ships no complete type information
+Exchange = _kombu.Exchange
+Queue = _kombu.Queue
 
 DEFAULT_QUEUE = "default"
+SCAN_ANALYSE_QUEUE = "scan.analyse"
+SCAN_POST_QUEUE = "scan.post"
+BATCH_QUEUE = "batch"
+WORK_QUEUES = (SCAN_ANALYSE_QUEUE, SCAN_POST_QUEUE, BATCH_QUEUE, DEFAULT_QUEUE)
+DLQ_SUFFIX = ".dlq"
+DLQ_TTL_MS = 7 * 24 * 3600 * 1000
 
 default_exchange = Exchange("waste", type="direct", durable=True)
+dead_letter_exchange = Exchange("waste.dlx", type="direct", durable=True)
 
 
-def task_queues() -> list[Queue]:
-    return [Queue(DEFAULT_QUEUE, default_exchange, routing_key=DEFAULT_QUEUE, durable=True)]
+def dlq_name(queue: str) -> str:
+    return queue + DLQ_SUFFIX
+
+
+def _work_queue(name: str) -> Any:
+    return Queue(
+        name,
+        default_exchange,
+        routing_key=name,
+        durable=True,
+        queue_arguments={
+            "x-dead-letter-exchange": dead_letter_exchange.name,
+            "x-dead-letter-routing-key": name,
+        },
+    )
+
+
+def task_queues() -> list[Any]:
+    """The queues workers consume (DLQs deliberately absent)."""
+    return [_work_queue(name) for name in WORK_QUEUES]
+
+
+def dead_letter_queues() -> list[Any]:
+    return [
+        Queue(
+            dlq_name(name),
+            dead_letter_exchange,
+            routing_key=name,
+            durable=True,
+            queue_arguments={"x-message-ttl": DLQ_TTL_MS},
+        )
+        for name in WORK_QUEUES
+    ]
 
 
 def worker_queues() -> list[str]:
     """The queues a general-purpose worker consumes (dead-letter queues are never consumed)."""
-    return [queue.name for queue in task_queues()]
+    return list(WORK_QUEUES)
+
+
+def declare_topology(app: Any) -> None:
+    """Declare exchanges, work queues and DLQs (idempotent). Run by workers at start and by the API."""
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for queue in [*task_queues(), *dead_letter_queues()]:
+            queue.bind(channel).declare()

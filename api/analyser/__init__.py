@@ -1,0 +1,1 @@
+"""Vision analysers behind one interface: `offline`, `openai` and `openai-compatible`."""

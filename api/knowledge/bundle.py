@@ -1,0 +1,54 @@
+"""`KnowledgeBundle`: the validated categories and items, with lookup and ranked search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from api.knowledge.schema import Category, Item
+from api.knowledge.search import Term, best_score, normalize, prepare_terms
+
+
+@dataclass(frozen=True)
+class KnowledgeBundle:
+    categories: list[Category]
+    items: list[Item]
+    _categories: dict[str, Category] = field(init=False, repr=False, compare=False)
+    _items: dict[str, Item] = field(init=False, repr=False, compare=False)
+    _terms: list[tuple[Term, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_categories", {c.id: c for c in self.categories})
+        object.__setattr__(self, "_items", {i.id: i for i in self.items})
+        terms = [prepare_terms((i.name_ko, i.name_en), i.aliases) for i in self.items]
+        object.__setattr__(self, "_terms", terms)
+
+    def category_ids(self) -> list[str]:
+        """Every category id in file order (the enum the LLM must choose from)."""
+        return [c.id for c in self.categories]
+
+    def category(self, category_id: str) -> Category | None:
+        return self._categories.get(category_id)
+
+    def item(self, item_id: str) -> Item | None:
+        return self._items.get(item_id)
+
+    def items_in(self, category_id: str) -> list[Item]:
+        return [i for i in self.items if i.category_id == category_id]
+
+    def search(self, text: str, limit: int = 10) -> list[tuple[Item, float]]:
+        """Items matching `text`, best first, with a score in (0, 1].
+
+        Besides exact/prefix/substring matches this also finds items whose name occurs inside a
+        longer text (a user's note such as "투명 페트병이에요"), ranked below every direct match.
+        """
+        query = normalize(text)
+        if not query or limit <= 0:
+            return []
+        scored = [
+            (n, item, best_score(query, terms, contained=True))
+            for n, (item, terms) in enumerate(zip(self.items, self._terms, strict=True))
+        ]
+        # ties: shorter Korean name first, then file order (the API orders its rows the same way)
+        scored.sort(key=lambda hit: (-hit[2], len(hit[1].name_ko), hit[0]))
+        hits = [(item, score) for _, item, score in scored if score > 0]
+        return hits[:limit]

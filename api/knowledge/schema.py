@@ -1,0 +1,103 @@
+"""Pydantic schema of the knowledge-base data files, validated every time they are loaded.
+
+Two layers: the *file* records (`CategoryRecord`, `ItemRecord`, `SourceRecord`) mirror the YAML and
+may leave out what they inherit (an item's `bin` defaults to its category's); the *public* models
+(`Category`, `Item`) are what the API, the analyser and the database loader see, fully resolved.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MajorClass = Literal["recyclable", "general", "non_combustible", "food", "bulky", "hazardous", "ewaste"]
+MAJOR_CLASSES: tuple[MajorClass, ...] = (
+    "recyclable",
+    "general",
+    "non_combustible",
+    "food",
+    "bulky",
+    "hazardous",
+    "ewaste",
+)
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", min_length=2, max_length=60)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- file records -------------------------------------------------------------------------------
+class SourceRecord(_Strict):
+    """One cited source; `secondary` marks blogs and reposts (hints that back an official rule)."""
+
+    title: Text
+    url: Annotated[str, StringConstraints(pattern=r"^(https?://|github:)\S+$")]
+    secondary: bool = False
+
+
+class CategoryRecord(_Strict):
+    id: Id
+    name_ko: Name
+    name_en: Name
+    major_class: MajorClass
+    bin: Text
+    steps: list[Text] = Field(min_length=1)
+    mistakes: list[Text] = Field(default_factory=list)
+    region_dependent: bool
+    sources: list[Id] = Field(min_length=1)
+
+
+class ItemRecord(_Strict):
+    id: Id
+    name_ko: Name
+    name_en: Name
+    aliases: list[Name] = Field(default_factory=list)
+    category_id: Id
+    bin: Text | None = None
+    steps: list[Text] = Field(min_length=1)
+    mistakes: list[Text] = Field(min_length=1)
+    region_dependent: bool
+    sources: list[Id] = Field(min_length=1)
+
+
+class SourcesFile(_Strict):
+    sources: dict[Id, SourceRecord]
+
+
+class CategoriesFile(_Strict):
+    categories: list[CategoryRecord] = Field(min_length=1)
+
+
+class ItemsFile(_Strict):
+    items: list[ItemRecord] = Field(min_length=1)
+
+
+# --- public, resolved models --------------------------------------------------------------------
+class Category(_Strict):
+    id: str
+    name_ko: str
+    name_en: str
+    major_class: MajorClass
+    bin: str
+    steps: list[str]
+    mistakes: list[str]
+    region_dependent: bool
+    source: str
+
+
+class Item(_Strict):
+    id: str
+    name_ko: str
+    name_en: str
+    aliases: list[str]
+    category_id: str
+    bin: str
+    steps: list[str]
+    mistakes: list[str]
+    region_dependent: bool
+    source: str

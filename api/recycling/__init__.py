@@ -1,0 +1,1 @@
+"""Recycling guidance endpoints: the knowledge base served from the database."""

@@ -1,0 +1,1 @@
+"""Waste scans: create, run through the analyser, ground in the knowledge base, report."""

@@ -1,0 +1,262 @@
+"""`/api/v1/scans`: create (JSON with upload_key, or multipart with the image), poll, stream, list."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from api.auth.deps import CurrentUser
+from api.deps import ContextDep, SessionDep
+from api.errors import ApiError, error_responses
+from api.scans import maintenance, service
+from api.scans.models import FINAL_STATUSES, Scan
+from api.scans.schemas import (
+    FeedbackCreate,
+    FeedbackOut,
+    ScanAccepted,
+    ScanCreate,
+    ScanFailure,
+    ScanOut,
+    ScanPage,
+    ScanResult,
+    ScanSummary,
+)
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/scans", tags=["scans"])
+
+EVENTS_POLL_SECONDS = 0.3
+EVENTS_MAX_SECONDS = 300.0
+
+_CREATE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": ScanCreate.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image"],
+                    "properties": {
+                        "image": {"type": "string", "format": "binary"},
+                        "note": {"type": "string"},
+                        "lat": {"type": "number"},
+                        "lng": {"type": "number"},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+def _float_field(form: Any, name: str) -> float | None:
+    value = form.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ApiError(422, f"{name} must be a number", code="invalid_location") from None
+
+
+async def _read_input(request: Request, max_bytes: int) -> service.ScanInput:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=10)
+        image = form.get("image")
+        if not isinstance(image, UploadFile):
+            raise ApiError(422, "multipart requests need an 'image' file field", code="image_required")
+        data = await image.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ApiError(413, f"the image is larger than {max_bytes} bytes", code="image_too_large")
+        note = form.get("note")
+        return service.ScanInput(
+            upload_key=None,
+            image=data,
+            note=note if isinstance(note, str) and note != "" else None,
+            lat=_float_field(form, "lat"),
+            lng=_float_field(form, "lng"),
+        )
+    if not content_type.startswith("application/json"):
+        raise ApiError(415, "send application/json with upload_key, or multipart/form-data with image",
+                       code="unsupported_media_type")  # fmt: skip
+    try:
+        body = ScanCreate.model_validate_json(await request.body())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise ApiError(422, f"{where}: {first['msg']}", code="invalid_body") from None
+    return service.ScanInput(
+        upload_key=body.upload_key, image=None, note=body.note, lat=body.lat, lng=body.lng
+    )
+
+
+def _urls(request: Request, scan_id: uuid.UUID) -> tuple[str, str]:
+    base = str(request.url_for("get_scan", scan_id=scan_id))
+    return base, base + "/events"
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=ScanAccepted,
+    openapi_extra=_CREATE_BODY,
+    responses=error_responses(401, 403, 404, 409, 413, 415, 422, 429),
+)
+async def create_scan(
+    request: Request,
+    context: ContextDep,
+    session: SessionDep,
+    user: CurrentUser,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Queue a scan. The same `Idempotency-Key` returns the same scan."""
+    runtime = context.scans
+    data = await _read_input(request, context.settings.upload_max_bytes)
+    scan, created = await run_in_threadpool(
+        service.create_scan,
+        session=session,
+        runtime=runtime,
+        user_id=user.id,
+        data=data,
+        idempotency_key=idempotency_key,
+    )
+    if created:
+        try:
+            runtime.dispatcher.enqueue_scan(scan.id)
+        except Exception:
+            # The scan is stored as queued; the beat sweep re-enqueues stuck scans, nothing is lost.
+            log.exception("could not enqueue scan %s; left queued for the stuck-scan sweep", scan.id)
+    result_url, events_url = _urls(request, scan.id)
+    body = ScanAccepted(id=scan.id, status=scan.status, result_url=result_url, events_url=events_url)
+    return JSONResponse(body.model_dump(mode="json"), status_code=202, headers={"Location": result_url})
+
+
+def _scan_out(scan: Scan) -> ScanOut:
+    failure = None
+    if scan.status == "failed":
+        failure = ScanFailure(code=scan.failure_code or "failed", reason=scan.failure_reason or "")
+    return ScanOut(
+        id=scan.id,
+        status=scan.status,
+        note=scan.note,
+        lat=scan.lat,
+        lng=scan.lng,
+        created_at=scan.created_at,
+        finished_at=scan.finished_at,
+        result=ScanResult.model_validate(scan.result) if scan.result else None,
+        failure=failure,
+    )
+
+
+@router.get("", response_model=ScanPage, responses=error_responses(401, 422))
+def list_scans(
+    session: SessionDep,
+    user: CurrentUser,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ScanPage:
+    """The caller's scans, newest first; pass `next_cursor` back as `cursor`."""
+    rows, next_cursor = service.list_scans(session, user.id, cursor, limit)
+    items = []
+    for scan in rows:
+        top = (scan.result or {}).get("items") or [{}]
+        items.append(
+            ScanSummary(
+                id=scan.id,
+                status=scan.status,
+                note=scan.note,
+                created_at=scan.created_at,
+                top_label=top[0].get("label"),
+                top_category_id=top[0].get("category_id"),
+            )
+        )
+    return ScanPage(items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/{scan_id}",
+    response_model=ScanOut,
+    responses={
+        202: {"model": ScanOut, "description": "still running; poll again after Retry-After"},
+        **error_responses(401, 404),
+    },
+)
+def get_scan(
+    scan_id: uuid.UUID, context: ContextDep, session: SessionDep, user: CurrentUser, response: Response
+) -> ScanOut:
+    """200 with the result (or failure) when finished; 202 + `Retry-After` while pending."""
+    scan = service.get_owned_scan(session, user.id, scan_id)
+    if scan.status not in FINAL_STATUSES:
+        if context.settings.tasks_in_process and maintenance.claim_if_stuck(context.scans, scan.id):
+            log.warning("scan %s was orphaned (API restarted?); running it again", scan.id)
+            context.scans.dispatcher.enqueue_scan(scan.id)
+        response.status_code = 202
+        response.headers["Retry-After"] = "1"
+    return _scan_out(scan)
+
+
+def _sse(event_id: int, stage: str, data: dict[str, Any]) -> str:
+    return f"id: {event_id}\nevent: {stage}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@router.get("/{scan_id}/events", responses=error_responses(401, 404))
+async def scan_events(
+    scan_id: uuid.UUID,
+    context: ContextDep,
+    session: SessionDep,
+    user: CurrentUser,
+    last_event_id: Annotated[int, Header(alias="Last-Event-ID")] = 0,
+) -> StreamingResponse:
+    """Server-sent events per stage (queued, analysing, grounding, done/failed); resumable."""
+    await run_in_threadpool(service.get_owned_scan, session, user.id, scan_id)
+    factory = context.session_factory
+
+    def poll(after: int) -> list[tuple[int, str, str | None]]:
+        with factory() as s:
+            return [(e.id, e.stage, e.detail) for e in service.events_after(s, scan_id, after)]
+
+    async def stream() -> AsyncIterator[str]:
+        after = last_event_id
+        deadline = time.monotonic() + EVENTS_MAX_SECONDS
+        yield "retry: 1000\n\n"
+        while time.monotonic() < deadline:
+            for event_id, stage, detail in await run_in_threadpool(poll, after):
+                after = event_id
+                yield _sse(event_id, stage, {"scan_id": str(scan_id), "stage": stage, "detail": detail})
+                if stage in FINAL_STATUSES:
+                    return
+            await asyncio.sleep(EVENTS_POLL_SECONDS)
+        yield "event: timeout\ndata: {}\n\n"
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+@router.post(
+    "/{scan_id}/feedback",
+    status_code=201,
+    response_model=FeedbackOut,
+    responses=error_responses(401, 404, 422),
+)
+def add_feedback(
+    scan_id: uuid.UUID, body: FeedbackCreate, context: ContextDep, session: SessionDep, user: CurrentUser
+) -> FeedbackOut:
+    """Tell us the answer was wrong (or right); stored for review."""
+    scan = service.get_owned_scan(session, user.id, scan_id)
+    feedback = service.add_feedback(
+        session=session, runtime=context.scans, scan=scan, user_id=user.id,
+        correct=body.correct, expected_category_id=body.expected_category_id, comment=body.comment,
+    )  # fmt: skip
+    return FeedbackOut.model_validate(feedback, from_attributes=True)

@@ -1,0 +1,224 @@
+"""Creating and reading scans. Everything a request can get wrong is refused here with a 4xx,
+before anything is queued and long before any analyser call.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.db import utcnow
+from api.errors import ApiError
+from api.scans.models import Scan, ScanEvent, ScanFeedback
+from api.scans.pipeline import record_event
+from api.scans.runtime import ScanRuntime
+from api.settings import Settings
+from api.uploads.images import process_image
+from api.uploads.models import Upload
+
+QUOTA_TZ = ZoneInfo("Asia/Seoul")
+MAX_IDEMPOTENCY_KEY = 200
+
+
+@dataclass
+class ScanInput:
+    upload_key: str | None
+    image: bytes | None
+    note: str | None
+    lat: float | None
+    lng: float | None
+
+
+def validate_input(settings: Settings, data: ScanInput) -> None:
+    if (data.upload_key is None) == (data.image is None):
+        raise ApiError(
+            422, "send exactly one of upload_key (JSON) or image (multipart)", code="image_required"
+        )
+    if data.note is not None and len(data.note) > settings.scan_note_max_chars:
+        raise ApiError(
+            422,
+            f"note is {len(data.note)} characters; the limit is {settings.scan_note_max_chars}",
+            code="note_too_long",
+        )
+    if (data.lat is None) != (data.lng is None):
+        raise ApiError(422, "send both lat and lng, or neither", code="invalid_location")
+    if data.lat is not None and (not math.isfinite(data.lat) or not -90 <= data.lat <= 90):
+        raise ApiError(422, "lat must be between -90 and 90", code="invalid_location")
+    if data.lng is not None and (not math.isfinite(data.lng) or not -180 <= data.lng <= 180):
+        raise ApiError(422, "lng must be between -180 and 180", code="invalid_location")
+
+
+def find_idempotent(session: Session, user_id: uuid.UUID, key: str | None) -> Scan | None:
+    if key is None:
+        return None
+    return session.scalar(select(Scan).where(Scan.user_id == user_id, Scan.idempotency_key == key))
+
+
+def check_quota(
+    session: Session, settings: Settings, user_id: uuid.UUID, now: datetime | None = None
+) -> None:
+    """Per-user daily quota (Korean calendar day); 429 with Retry-After until the next midnight."""
+    now = now or utcnow()
+    local = now.astimezone(QUOTA_TZ)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    used = session.scalar(
+        select(func.count()).select_from(Scan).where(Scan.user_id == user_id, Scan.created_at >= start)
+    )
+    if (used or 0) >= settings.scan_daily_quota:
+        retry_after = max(1, int((start + timedelta(days=1) - local).total_seconds()))
+        raise ApiError(
+            429,
+            f"daily scan quota of {settings.scan_daily_quota} reached; try again after midnight (KST)",
+            code="scan_quota_exceeded",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+def _load_upload(session: Session, runtime: ScanRuntime, user_id: uuid.UUID, key: str) -> bytes:
+    upload = session.get(Upload, key)
+    if upload is None:
+        raise ApiError(
+            404, "upload_key not found; request one from POST /api/v1/uploads", code="upload_not_found"
+        )
+    if upload.user_id != user_id:
+        raise ApiError(403, "this upload_key belongs to another user", code="upload_forbidden")
+    size = runtime.storage.head(key)
+    if size is None:
+        raise ApiError(409, "nothing has been uploaded to this upload_key yet", code="upload_missing")
+    if size > runtime.settings.upload_max_bytes:
+        raise ApiError(413, f"the upload is {size} bytes; the limit is {runtime.settings.upload_max_bytes}",
+                       code="image_too_large")  # fmt: skip
+    data = runtime.storage.get(key)
+    if data is None:
+        raise ApiError(409, "the upload disappeared; upload again", code="upload_missing")
+    return data
+
+
+def create_scan(
+    *,
+    session: Session,
+    runtime: ScanRuntime,
+    user_id: uuid.UUID,
+    data: ScanInput,
+    idempotency_key: str | None,
+) -> tuple[Scan, bool]:
+    """Validate, store the cleaned image and insert the scan. Returns (scan, created)."""
+    settings = runtime.settings
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+        raise ApiError(
+            422, f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters", code="invalid_idempotency_key"
+        )
+    existing = find_idempotent(session, user_id, idempotency_key)
+    if existing is not None:
+        return existing, False
+    validate_input(settings, data)
+    check_quota(session, settings, user_id)
+    raw = (
+        data.image
+        if data.image is not None
+        else _load_upload(session, runtime, user_id, data.upload_key or "")
+    )
+    image = process_image(
+        raw,
+        max_bytes=settings.upload_max_bytes,
+        max_pixels=settings.image_max_pixels,
+        max_side=settings.image_max_side,
+    )
+    scan_id = uuid.uuid4()
+    image_key = f"scans/{user_id.hex}/{scan_id.hex}.jpg"
+    runtime.storage.put(image_key, image.data, image.content_type)
+    scan = Scan(
+        id=scan_id,
+        user_id=user_id,
+        idempotency_key=idempotency_key,
+        upload_key=data.upload_key,
+        image_key=image_key,
+        image_sha256=image.sha256,
+        note=data.note,
+        lat=data.lat,
+        lng=data.lng,
+        status="queued",
+    )
+    session.add(scan)
+    try:
+        session.flush()
+        record_event(session, scan.id, "queued")
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        runtime.storage.delete(image_key)
+        again = find_idempotent(session, user_id, idempotency_key)
+        if again is None:
+            raise
+        return again, False
+    return scan, True
+
+
+def get_owned_scan(session: Session, user_id: uuid.UUID, scan_id: uuid.UUID) -> Scan:
+    scan = session.get(Scan, scan_id)
+    if scan is None or scan.user_id != user_id:
+        raise ApiError(404, "scan not found", code="scan_not_found")
+    return scan
+
+
+def events_after(session: Session, scan_id: uuid.UUID, after_id: int) -> list[ScanEvent]:
+    return list(
+        session.scalars(
+            select(ScanEvent)
+            .where(ScanEvent.scan_id == scan_id, ScanEvent.id > after_id)
+            .order_by(ScanEvent.id)
+        )
+    )
+
+
+def encode_cursor(scan: Scan) -> str:
+    return base64.urlsafe_b64encode(f"{scan.created_at.isoformat()}|{scan.id.hex}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        created, scan_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(created), uuid.UUID(scan_id)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(
+            422, "cursor is not valid; use next_cursor from the previous page", code="invalid_cursor"
+        ) from None
+
+
+def list_scans(
+    session: Session, user_id: uuid.UUID, cursor: str | None, limit: int
+) -> tuple[list[Scan], str | None]:
+    query = select(Scan).where(Scan.user_id == user_id)
+    if cursor:
+        created, scan_id = decode_cursor(cursor)
+        query = query.where(tuple_(Scan.created_at, Scan.id) < tuple_(created, scan_id))
+    rows = list(session.scalars(query.order_by(Scan.created_at.desc(), Scan.id.desc()).limit(limit + 1)))
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def add_feedback(
+    *, session: Session, runtime: ScanRuntime, scan: Scan, user_id: uuid.UUID,
+    correct: bool, expected_category_id: str | None, comment: str | None,
+) -> ScanFeedback:  # fmt: skip
+    if expected_category_id is not None and runtime.bundle.category(expected_category_id) is None:
+        raise ApiError(422, f"expected_category_id {expected_category_id!r} is not a known category",
+                       code="unknown_category")  # fmt: skip
+    feedback = ScanFeedback(
+        scan_id=scan.id,
+        user_id=user_id,
+        correct=correct,
+        expected_category_id=expected_category_id,
+        comment=comment,
+    )
+    session.add(feedback)
+    session.commit()
+    return feedback

@@ -1,0 +1,1 @@
+"""Task dispatch: in-process thread pool (embedded profile) or Celery (with a broker)."""

@@ -1,0 +1,1 @@
+"""Image intake: presigned S3 uploads (or HMAC-signed local uploads), storage and image checks."""

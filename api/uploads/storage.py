@@ -1,0 +1,185 @@
+"""Where images live: a local directory (embedded profile) or an S3 bucket.
+
+Both hand out a *form upload* the same way (`url` + `fields`, multipart POST with the file last),
+so a client has one code path: S3 gets a presigned POST whose policy carries
+`content-length-range` and `Content-Type` conditions; local storage gets an HMAC-signed form that
+the API itself accepts at `POST /api/v1/uploads/local`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from api.errors import ApiError
+from api.settings import Settings
+
+LOCAL_UPLOAD_PATH = "/api/v1/uploads/local"
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    url: str
+    fields: dict[str, str]
+    expires_at: int
+
+
+class Storage(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def get(self, key: str) -> bytes | None: ...
+    def head(self, key: str) -> int | None:
+        """The object's size in bytes, or None when it does not exist."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+    def presign_upload(
+        self, key: str, *, content_type: str, max_bytes: int, ttl: int, base_url: str
+    ) -> PresignedUpload: ...
+
+
+def _signing_key(settings: Settings) -> bytes:
+    return hmac.new(
+        settings.jwt_secret.get_secret_value().encode(), b"local-uploads", hashlib.sha256
+    ).digest()
+
+
+def sign_local_upload(settings: Settings, key: str, content_type: str, expires: int, max_bytes: int) -> str:
+    message = f"{key}\n{content_type}\n{expires}\n{max_bytes}".encode()
+    return hmac.new(_signing_key(settings), message, hashlib.sha256).hexdigest()
+
+
+def verify_local_upload(
+    settings: Settings, *, key: str, content_type: str, expires: int, max_bytes: int, signature: str
+) -> bool:
+    expected = sign_local_upload(settings, key, content_type, expires, max_bytes)
+    return hmac.compare_digest(expected, signature) and expires >= int(time.time())
+
+
+class LocalStorage:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.root = settings.storage_dir
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise ValueError(f"invalid storage key {key!r}")
+        return path
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+
+    def get(self, key: str) -> bytes | None:
+        path = self._path(key)
+        return path.read_bytes() if path.is_file() else None
+
+    def head(self, key: str) -> int | None:
+        path = self._path(key)
+        return path.stat().st_size if path.is_file() else None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def presign_upload(
+        self, key: str, *, content_type: str, max_bytes: int, ttl: int, base_url: str
+    ) -> PresignedUpload:
+        expires = int(time.time()) + ttl
+        signature = sign_local_upload(self.settings, key, content_type, expires, max_bytes)
+        fields = {
+            "key": key,
+            "Content-Type": content_type,
+            "expires": str(expires),
+            "max_bytes": str(max_bytes),
+            "signature": signature,
+        }
+        return PresignedUpload(
+            url=base_url.rstrip("/") + LOCAL_UPLOAD_PATH, fields=fields, expires_at=expires
+        )
+
+
+_MISSING = ("NoSuchKey", "404", "NotFound")
+
+
+class StorageUnavailable(ApiError):
+    """S3 failed (unreachable, credentials, permissions): 503, the client may retry."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(503, detail, code="storage_unavailable")
+
+
+class S3Storage:
+    def __init__(self, settings: Settings) -> None:
+        import boto3  # type: ignore[import-untyped]
+        from botocore.config import Config  # type: ignore[import-untyped]
+
+        assert settings.s3_bucket is not None
+        self.bucket = settings.s3_bucket
+        self.session: Any = boto3.session.Session()
+        self.client: Any = self.session.client(
+            "s3",
+            region_name=settings.aws_region,
+            endpoint_url=settings.s3_endpoint_url,
+            config=Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"}),
+        )
+
+    def _call(self, operation: str, *, missing_ok: bool = False, **kwargs: Any) -> Any:
+        """Run one S3 operation; None for a missing key when `missing_ok`, else StorageUnavailable."""
+        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+        try:
+            return getattr(self.client, operation)(Bucket=self.bucket, **kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if missing_ok and code in _MISSING:
+                return None
+            raise StorageUnavailable(f"image storage refused {operation}: {code}") from None
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"image storage unavailable: {exc}") from None
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._call("put_object", Key=key, Body=data, ContentType=content_type)
+
+    def get(self, key: str) -> bytes | None:
+        response = self._call("get_object", missing_ok=True, Key=key)
+        if response is None:
+            return None
+        body: bytes = response["Body"].read()
+        return body
+
+    def head(self, key: str) -> int | None:
+        response = self._call("head_object", missing_ok=True, Key=key)
+        return None if response is None else int(response["ContentLength"])
+
+    def delete(self, key: str) -> None:
+        self._call("delete_object", Key=key)
+
+    def presign_upload(
+        self, key: str, *, content_type: str, max_bytes: int, ttl: int, base_url: str
+    ) -> PresignedUpload:
+        if self.session.get_credentials() is None:  # botocore would fail with an AttributeError
+            raise StorageUnavailable("no AWS credentials to sign uploads with")
+        post: dict[str, Any] = self._call(
+            "generate_presigned_post",
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+            ExpiresIn=ttl,
+        )
+        return PresignedUpload(
+            url=post["url"], fields=dict(post["fields"]), expires_at=int(time.time()) + ttl
+        )
+
+
+def make_storage(settings: Settings) -> Storage:
+    """S3 when `WASTE_S3_BUCKET` is set, else the local directory."""
+    if settings.s3_bucket:
+        return S3Storage(settings)
+    return LocalStorage(settings)

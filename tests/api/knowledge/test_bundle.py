@@ -1,0 +1,57 @@
+"""The packaged knowledge base: vocabulary, coverage and the shape every item must have."""
+
+from __future__ import annotations
+
+import re
+
+from api.knowledge import MAJOR_CLASSES, load_bundle
+
+RECYCLABLE_SUBCLASSES = [
+    "paper", "carton", "pet_clear", "plastic", "vinyl", "eps",
+    "glass", "metal", "textile", "battery", "lamp", "electronics",
+]  # fmt: skip
+OTHER_CATEGORIES = ["general", "non_combustible", "food", "bulky", "hazardous", "medicine"]
+
+
+def test_category_vocabulary_is_the_shared_one() -> None:
+    bundle = load_bundle()
+    assert bundle.category_ids() == RECYCLABLE_SUBCLASSES + OTHER_CATEGORIES
+    majors = {c.major_class for c in bundle.categories}
+    assert majors == set(MAJOR_CLASSES), "every major class has at least one category"
+    assert bundle.category("electronics") is not None
+    assert bundle.category("electronics").major_class == "ewaste"  # type: ignore[union-attr]
+    assert bundle.category("medicine").major_class == "hazardous"  # type: ignore[union-attr]
+
+
+def test_at_least_sixty_items_each_fully_described() -> None:
+    bundle = load_bundle()
+    assert len(bundle.items) >= 60
+    hangul = re.compile(r"[가-힣]")
+    for item in bundle.items:
+        assert hangul.search(item.name_ko), item.id
+        assert re.search(r"[A-Za-z]", item.name_en), item.id
+        assert item.bin and item.steps and item.mistakes, item.id
+        assert "http" in item.source or "github:" in item.source, item.id
+        assert bundle.category(item.category_id) is not None
+    every_category_used = {item.category_id for item in bundle.items}
+    assert every_category_used == set(bundle.category_ids())
+
+
+def test_region_dependent_guidance_says_to_check_locally() -> None:
+    """Where the district decides, the text the user sees must send them to local guidance."""
+    local = re.compile(r"지자체|구청|주민센터|동네|district")
+    bundle = load_bundle()
+    for entry in [*bundle.categories, *bundle.items]:
+        text = " ".join([entry.bin, *entry.steps, *entry.mistakes])
+        if entry.region_dependent:
+            assert local.search(text), f"{entry.id} is region dependent but never says to check locally"
+
+
+def test_lookup_and_cached_loading() -> None:
+    bundle = load_bundle()
+    assert load_bundle() is bundle
+    pet = bundle.item("clear_pet_bottle")
+    assert pet is not None and pet.category_id == "pet_clear"
+    assert any("라벨" in step for step in pet.steps)
+    assert bundle.item("no_such_item") is None
+    assert all(i.category_id == "medicine" for i in bundle.items_in("medicine"))

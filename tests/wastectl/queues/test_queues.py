@@ -1,0 +1,121 @@
+"""`wastectl queues` against the real RabbitMQ (management API) and `queues dlq replay` over AMQP."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support import services
+from wastectl.app import main
+
+MANAGEMENT_URL = "http://127.0.0.1:15672"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    return int(exited.value.code or 0), out, err
+
+
+@pytest.fixture
+def broker(broker_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    try:
+        httpx.get(MANAGEMENT_URL + "/api/overview", auth=("guest", "guest"), timeout=3).raise_for_status()
+    except httpx.HTTPError as exc:
+        services.unavailable("RabbitMQ management API", MANAGEMENT_URL, exc)
+    from api.settings import Settings
+    from workers.celery_app import create_celery
+    from workers.queues import declare_topology
+
+    app = create_celery(Settings(_env_file=None, broker_url=broker_url))  # type: ignore[call-arg]
+    declare_topology(app)
+    from kombu import Connection
+
+    with Connection(broker_url) as conn:
+        for queue in ("scan.analyse", "scan.analyse.dlq", "scan.post.dlq"):
+            conn.default_channel.queue_purge(queue)
+    monkeypatch.setenv("WASTE_BROKER_URL", broker_url)
+    monkeypatch.setenv("WASTE_RABBITMQ_MANAGEMENT_URL", MANAGEMENT_URL)
+    return broker_url
+
+
+def _dead_letter(broker_url: str, count: int) -> None:
+    """Publish like RabbitMQ dead-lettering does: to the DLX with the work queue's routing key."""
+    from kombu import Connection, Exchange, Producer
+
+    with Connection(broker_url, transport_options={"confirm_publish": True}) as conn:
+        producer = Producer(conn.default_channel, exchange=Exchange("waste.dlx", type="direct", durable=True))
+        for index in range(count):
+            headers = {"task": "scans.analyse", "x-death": [{}]}
+            producer.publish(
+                {"scan": index},
+                routing_key="scan.analyse",
+                headers=headers,
+                serializer="json",
+                delivery_mode=2,
+            )
+
+
+def _rows(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    code, out, err = run(capsys, "queues", "--output", "json")
+    assert code == 0, err
+    envelope = json.loads(out)
+    assert envelope["ok"] and envelope["command"] == "queues"
+    return {row["queue"]: row for row in envelope["data"]["queues"]}
+
+
+def test_lists_depths_consumers_and_dlq_sizes(broker: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _dead_letter(broker, 3)
+    deadline = time.monotonic() + 15  # management statistics refresh every 5 s
+    rows = _rows(capsys)
+    while rows["scan.analyse"]["dlq_messages"] != 3 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        rows = _rows(capsys)
+    assert set(rows) == {"scan.analyse", "scan.post", "batch", "default"}
+    assert rows["scan.analyse"]["dlq_messages"] == 3 and rows["scan.analyse"]["dlq"] == "scan.analyse.dlq"
+    assert rows["scan.post"]["dead_letter_exchange"] == "waste.dlx"
+    assert rows["batch"]["consumers"] == 0
+    code, out, _err = run(capsys, "queues")
+    assert code == 0 and "scan.analyse.dlq" in out
+
+
+def test_replay_moves_dead_letters_back(broker: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from kombu import Connection
+
+    _dead_letter(broker, 3)
+    code, out, err = run(capsys, "queues", "dlq", "replay", "scan.analyse", "--limit", "2", "-o", "json")
+    assert code == 0, err
+    assert json.loads(out)["data"] == {"queue": "scan.analyse", "dlq": "scan.analyse.dlq", "replayed": 2}
+    with Connection(broker) as conn:
+        channel = conn.default_channel
+        assert channel.queue_declare("scan.analyse.dlq", passive=True).message_count == 1
+        assert channel.queue_declare("scan.analyse", passive=True).message_count == 2
+        message = channel.basic_get("scan.analyse", no_ack=True)
+        assert json.loads(message.body) == {"scan": 0}
+        assert message.headers["task"] == "scans.analyse" and "x-death" not in message.headers
+    code, out, err = run(capsys, "queues", "dlq", "replay", "scan.analyse.dlq")
+    assert code == 0 and "replayed 1" in err
+
+
+def test_bad_input_exit_codes(
+    broker: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _out, err = run(capsys, "queues", "dlq", "replay", "nope")
+    assert code == 2 and "unknown queue 'nope'" in err and "scan.analyse" in err
+    code, _out, err = run(capsys, "queues", "dlq", "replay", "scan.post", "--limit", "0")
+    assert code == 2 and "--limit must be at least 1" in err
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    monkeypatch.setenv("WASTE_RABBITMQ_MANAGEMENT_URL", f"http://127.0.0.1:{closed}")
+    code, _out, err = run(capsys, "queues")
+    assert code == 1 and "management API" in err and "rabbitmq_management" in err
+    monkeypatch.delenv("WASTE_BROKER_URL")
+    code, _out, err = run(capsys, "queues")
+    assert code == 2 and "WASTE_BROKER_URL" in err

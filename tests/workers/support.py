@@ -1,0 +1,98 @@
+"""A real Celery worker subprocess for tests, plus broker inspection helpers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ALL_QUEUES = "scan.analyse,scan.post,batch,default"
+
+
+def settings_env(values: dict[str, Any]) -> dict[str, str]:
+    """The WASTE_* environment equivalent to `Settings(**values)`."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("WASTE_")}
+    env.update({f"WASTE_{key.upper()}": str(value) for key, value in values.items()})
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    return env
+
+
+class CeleryWorker:
+    def __init__(self, values: dict[str, Any], log_dir: Path, *, pool: str = "threads", concurrency: int = 8,
+                 queues: str = ALL_QUEUES) -> None:  # fmt: skip
+        self.env = settings_env(values)
+        self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
+        self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
+        self.argv = [
+            sys.executable, "-m", "celery", "-A", "workers.main", "worker", "--loglevel=INFO",
+            f"--pool={pool}", f"--concurrency={concurrency}", "-Q", queues, "-n", self.name,
+            "--without-gossip", "--without-mingle",
+        ]  # fmt: skip
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> CeleryWorker:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.argv, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited with {self.process.returncode}:\n{self.log()}")
+            if " ready." in self.log():
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"worker not ready after {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (no warm shutdown, no acks): the broker must redeliver."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def queue_depth(broker_url: str, queue: str) -> int:
+    from kombu import Connection
+
+    with Connection(broker_url) as conn:
+        result = conn.default_channel.queue_declare(queue=queue, passive=True)
+        return int(result.message_count)
+
+
+def purge(broker_url: str, *queues: str) -> None:
+    from kombu import Connection
+
+    with Connection(broker_url) as conn:
+        for queue in queues:
+            conn.default_channel.queue_purge(queue)
+
+
+def wait_for(predicate: Any, timeout: float, interval: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())

@@ -1,0 +1,1 @@
+"""Engine of `wastectl queues`: RabbitMQ management API reads and dead-letter replay over AMQP."""

@@ -1,0 +1,35 @@
+"""Beat tasks (queue `batch`): purge expired uploads and images, requeue stuck scans, daily stats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from api.scans import maintenance
+from workers.context import worker_context
+from workers.queues import SCAN_ANALYSE_QUEUE, SCAN_POST_QUEUE
+
+
+@shared_task(bind=True, name="maintenance.purge_expired")
+def purge_expired(self: Any) -> dict[str, int]:
+    return maintenance.purge_expired(worker_context(self.app).scans)
+
+
+@shared_task(bind=True, name="maintenance.requeue_stuck")
+def requeue_stuck(self: Any) -> int:
+    stuck = maintenance.find_stuck(worker_context(self.app).scans)
+    for scan_id, stage in stuck:
+        queue = SCAN_POST_QUEUE if stage == "post" else SCAN_ANALYSE_QUEUE
+        self.app.send_task(f"scans.{stage}", args=[str(scan_id)], queue=queue, routing_key=queue)
+    return len(stuck)
+
+
+@shared_task(bind=True, name="maintenance.daily_stats")
+def daily_stats(self: Any) -> list[dict[str, Any]]:
+    runtime = worker_context(self.app).scans
+    out = []
+    for day in maintenance.stats_days():
+        stat = maintenance.aggregate_daily(runtime, day)
+        out.append({"day": day.isoformat(), "scans": stat.scans, "done": stat.done, "failed": stat.failed})
+    return out
