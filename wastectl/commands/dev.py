@@ -15,8 +15,11 @@ def dev(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     concurrency: Annotated[
-        int, typer.Option(min=1, max=64, help="Celery worker processes (only with WASTE_BROKER_URL).")
-    ] = 2,
+        int,
+        typer.Option(
+            min=1, max=64, help="Celery worker threads (only with WASTE_BROKER_URL; scans wait on the LLM)."
+        ),
+    ] = 8,
     seed: Annotated[bool, typer.Option(help="Load the knowledge base and sample data.")] = True,
 ) -> int:
     """Run the API locally: migrate, seed, serve, and process scans.

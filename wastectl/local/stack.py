@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 class DevOptions:
     host: str = "127.0.0.1"
     port: int = 8000
-    worker_concurrency: int = 2
+    worker_concurrency: int = 8
     seed: bool = True
 
 

@@ -41,7 +41,7 @@ class WorkerProcess:
     def command(self) -> list[str]:
         return [
             sys.executable, "-m", "celery", "-A", "workers.main", "worker",
-            "--loglevel=INFO", f"--concurrency={self.concurrency}",
+            "--loglevel=INFO", "--pool=threads", f"--concurrency={self.concurrency}",
             "-Q", ",".join(self.queues), "-n", f"{self.name}@%h", "--without-gossip", "--without-mingle",
         ]  # fmt: skip
 
