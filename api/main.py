@@ -14,6 +14,7 @@ from api.auth.router import router as auth_router
 from api.context import AppContext
 from api.errors import install_error_handlers
 from api.health.router import router as health_router
+from api.locations.router import router as locations_router
 from api.settings import Settings, load_settings
 from api.users.router import router as users_router
 
@@ -50,6 +51,6 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.state.context = ctx
     install_error_handlers(app)
     app.include_router(health_router)
-    for router in (auth_router, users_router):
+    for router in (auth_router, users_router, locations_router):
         app.include_router(router, prefix=API_PREFIX)
     return app
