@@ -14,7 +14,9 @@ Seeder = Callable[[AppContext], int]
 
 def development_seeders() -> dict[str, Seeder]:
     """Seeders in load order. Features register theirs here as they land."""
-    return {}
+    from api.locations.sample import seed_sample_points
+
+    return {"locations sample points (synthetic)": seed_sample_points}
 
 
 def seed_development_data(context: AppContext) -> dict[str, int]:

@@ -50,18 +50,19 @@ ALWAYS_OPEN_TYPES: frozenset[PointType] = frozenset(
 )
 
 # Korean keywords in free-text item lists ("형광등+건전지", "투명페트병\n캔") -> category ids.
-# Order matters only for readability; every matching keyword contributes its categories.
+# Earlier (longer) keywords consume their text, so "종이팩" is not also "종이" and "유색페트" not "페트".
 _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("투명페트", ("pet_clear",)), ("무색페트", ("pet_clear",)), ("유색페트", ("plastic",)),
     ("페트", ("pet_clear",)), ("pet", ("pet_clear",)), ("플라스틱", ("plastic",)), ("플리스틱", ("plastic",)),
     ("pp", ("plastic",)), ("(pe", ("plastic",)), ("종이팩", ("carton",)), ("우유팩", ("carton",)),
     ("멸균팩", ("carton",)), ("종이", ("paper",)), ("박스", ("paper",)), ("서적", ("paper",)),
     ("신문", ("paper",)), ("책", ("paper",)), ("캔", ("metal",)), ("알루미늄", ("metal",)),
-    ("고철", ("metal",)), ("철", ("metal",)), ("유리", ("glass",)), ("병", ("glass",)), ("비닐", ("vinyl",)),
+    ("고철", ("metal",)), ("철", ("metal",)), ("유리", ("glass",)), ("빈병", ("glass",)), ("공병", ("glass",)),
+    ("소주병", ("glass",)), ("맥주병", ("glass",)), ("비닐", ("vinyl",)),
     ("스티로폼", ("eps",)), ("건전지", ("battery",)), ("전지", ("battery",)), ("배터리", ("battery",)),
     ("형광등", ("lamp",)), ("폐조명", ("lamp",)), ("의류", ("textile",)), ("헌옷", ("textile",)),
     ("옷", ("textile",)), ("섬유", ("textile",)), ("의약품", ("medicine",)), ("약품", ("medicine",)),
-    ("가전", ("electronics",)), ("전자제품", ("electronics",)), ("소형가전", ("electronics",)),
+    ("소형가전", ("electronics",)), ("가전", ("electronics",)), ("전자제품", ("electronics",)),
     ("가구", ("bulky",)), ("대형폐기물", ("bulky",)), ("음식물", ("food",)),
     ("일반쓰레기", ("general",)), ("일반,", ("general",)), ("담배", ("general",)),
     ("종량제", ("general",)), ("재활용", ("paper", "pet_clear", "plastic", "glass", "metal")),
@@ -78,14 +79,7 @@ def categories_from_text(text: str | None) -> set[str]:
     for keyword, categories in _KEYWORDS:
         if keyword in lowered:
             found.update(categories)
-    # "유색페트병" contains "페트": only the colored PET meaning was intended.
-    if (
-        "유색페트" in lowered
-        and "투명" not in lowered
-        and "무색" not in lowered
-        and lowered.count("페트") == 1
-    ):
-        found.discard("pet_clear")
+            lowered = lowered.replace(keyword, " ")
     return found
 
 
