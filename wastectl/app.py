@@ -13,6 +13,7 @@ from typing import Annotated
 
 import click
 import typer
+from typer._click.exceptions import ClickException as TyperClickException  # typer >= 0.29 vendors click
 
 from wastectl import __version__
 from wastectl.commands import config as config_cmd
@@ -78,10 +79,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.UsageError as exc:
         exc.show()
         sys.exit(int(ExitCode.USAGE))
-    except click.ClickException as exc:
+    except (click.ClickException, TyperClickException) as exc:  # typer's own usage errors exit 2 too
         exc.show()
         sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
+    except (click.Abort, typer.Abort, KeyboardInterrupt):
         print_error("interrupted")
         sys.exit(int(ExitCode.INTERRUPTED))
     except Exception as exc:
