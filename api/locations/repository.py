@@ -43,12 +43,12 @@ def _filters(types: Sequence[str] | None, category: str | None) -> list[object]:
 def postgres_nearest_stmt(
     *, lat: float, lng: float, radius_m: float, limit: int, offset: int = 0,
     types: Sequence[str] | None = None, category: str | None = None,
-) -> Select[uuid.UUID, float, float]:  # fmt: skip
+) -> Select[CollectionPoint]:  # fmt: skip
     center = func.ll_to_earth(literal(lat, Float), literal(lng, Float))
     location = func.ll_to_earth(CollectionPoint.lat, CollectionPoint.lng)
     box = func.earth_box(center, literal(radius_m * _EARTH_BOX_SLACK, Float))
     return (
-        select(CollectionPoint.id, CollectionPoint.lat, CollectionPoint.lng)
+        select(CollectionPoint)
         .where(box.op("@>")(location), *_filters(types, category))  # type: ignore[arg-type]
         .order_by(location.op("<->")(center))
         .limit(limit)
@@ -78,27 +78,22 @@ def nearest(
 ) -> list[Found]:  # fmt: skip
     """Points within `radius_m` of (lat, lng), nearest first, `limit` of them after skipping `offset`."""
     if session.get_bind().dialect.name == "postgresql":
+        # One round trip: the index orders by distance, so LIMIT/OFFSET apply before the exact check.
         stmt = postgres_nearest_stmt(
             lat=lat, lng=lng, radius_m=radius_m, limit=limit, offset=offset, types=types, category=category
         )
-        rows = session.execute(stmt).all()
-        ranked = [(haversine_m(lat, lng, r.lat, r.lng), r.id) for r in rows]
-        ranked = [item for item in ranked if item[0] <= radius_m]
-    else:
-        stmt = sqlite_candidates_stmt(lat=lat, lng=lng, radius_m=radius_m, types=types, category=category)
-        ranked = []
-        for row in session.execute(stmt):
-            distance = haversine_m(lat, lng, row.lat, row.lng)
-            if distance <= radius_m:
-                ranked.append((distance, row.id))
-        ranked.sort(key=lambda item: item[0])
-        ranked = ranked[offset : offset + limit]
+        found = [Found(p, haversine_m(lat, lng, p.lat, p.lng)) for p in session.scalars(stmt)]
+        return [f for f in found if f.distance_m <= radius_m]
+    candidates = sqlite_candidates_stmt(lat=lat, lng=lng, radius_m=radius_m, types=types, category=category)
+    ranked = []
+    for row in session.execute(candidates):
+        distance = haversine_m(lat, lng, row.lat, row.lng)
+        if distance <= radius_m:
+            ranked.append((distance, row.id))
+    ranked.sort(key=lambda item: item[0])
+    ranked = ranked[offset : offset + limit]
     if not ranked:
         return []
-    points = {
-        p.id: p
-        for p in session.scalars(
-            select(CollectionPoint).where(CollectionPoint.id.in_([i for _, i in ranked]))
-        )
-    }
+    ids = [point_id for _, point_id in ranked]
+    points = {p.id: p for p in session.scalars(select(CollectionPoint).where(CollectionPoint.id.in_(ids)))}
     return [Found(points[i], d) for d, i in ranked if i in points]
