@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from wastectl import settings as cli_settings
+from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
 from wastectl.output import OutputFormat, OutputOption, Printer
 
@@ -58,6 +59,8 @@ def import_points(
 
     2 the file cannot be used (encoding, header, format), or --strict and a bad row (nothing imported).
     """
+    from sqlalchemy.exc import OperationalError
+
     from api import migrate
     from api.context import AppContext
     from api.locations.importer import FORMATS, ImportFileError
@@ -70,7 +73,13 @@ def import_points(
     settings = cli_settings.load()
     printer.info(f"database  {redact_url(settings.resolved_database_url)}")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.resolved_database_url)
+    try:
+        migrate.upgrade(settings.resolved_database_url)
+    except OperationalError as exc:
+        raise WastectlError(
+            f"cannot migrate the database at {redact_url(settings.resolved_database_url)}: {exc.orig or exc}",
+            hint="is the database running and WASTE_DATABASE_URL right?",
+        ) from None
     context = AppContext.from_settings(settings)
     try:
         report = run_import(

@@ -253,3 +253,13 @@ def test_bad_command_lines_exit_2(wastectl: Callable[..., Run], db: AppContext, 
     run = wastectl("data", "import-points", str(path), "-f", "generic", "--encoding", "klingon")
     assert run.code == 2 and "unknown encoding" in run.err
     assert wastectl("data", "import-points", str(path), "-f", "generic", "--source", " ").code == 2
+
+
+def test_unreachable_database_is_one_clear_error(
+    wastectl: Callable[..., Run], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = csvs.write(tmp_path / "g.csv", csvs.GENERIC_HEADER, csvs.generic_rows())
+    monkeypatch.setenv("WASTE_DATABASE_URL", "postgresql://nobody:secret@127.0.0.1:9/none")
+    run = wastectl("data", "import-points", str(path), "-f", "generic")
+    assert run.code == 1 and "cannot migrate the database" in run.err
+    assert "secret" not in run.err and "Traceback" not in run.err
