@@ -6,7 +6,7 @@ same index in distance order (cube's KNN operator; chord distance orders like ar
 nearest-10 query touches a handful of index pages whatever the table size.
 
 SQLite: `lat BETWEEN ... AND lng BETWEEN ...` on the composite (lat, lng) index, then haversine and
-sorting in Python over the candidates.
+sorting in Python over the candidates, starting from a small box and growing it (`_sqlite_ranked`).
 """
 
 from __future__ import annotations
@@ -84,16 +84,37 @@ def nearest(
         )
         found = [Found(p, haversine_m(lat, lng, p.lat, p.lng)) for p in session.scalars(stmt)]
         return [f for f in found if f.distance_m <= radius_m]
-    candidates = sqlite_candidates_stmt(lat=lat, lng=lng, radius_m=radius_m, types=types, category=category)
-    ranked = []
-    for row in session.execute(candidates):
-        distance = haversine_m(lat, lng, row.lat, row.lng)
-        if distance <= radius_m:
-            ranked.append((distance, row.id))
-    ranked.sort(key=lambda item: item[0])
-    ranked = ranked[offset : offset + limit]
+    ranked = _sqlite_ranked(
+        session, lat=lat, lng=lng, radius_m=radius_m, wanted=offset + limit, types=types, category=category
+    )[offset : offset + limit]
     if not ranked:
         return []
     ids = [point_id for _, point_id in ranked]
     points = {p.id: p for p in session.scalars(select(CollectionPoint).where(CollectionPoint.id.in_(ids)))}
     return [Found(points[i], d) for d, i in ranked if i in points]
+
+
+def _sqlite_ranked(
+    session: Session, *, lat: float, lng: float, radius_m: float, wanted: int,
+    types: Sequence[str] | None, category: str | None,
+) -> list[tuple[float, uuid.UUID]]:  # fmt: skip
+    """(distance, id) of the nearest `wanted` points within `radius_m`, growing the box from small.
+
+    The (lat, lng) index narrows only the latitude band, so a big box in a dense city reads many
+    entries. Every point within `r` lies in the box of `r`; once `wanted` points are within `r`,
+    no point outside it can be nearer, so small boxes usually answer and large ones are the
+    fallback for sparse areas.
+    """
+    step = max(radius_m / 16, 100.0)
+    while True:
+        step = min(step, radius_m)
+        candidates = sqlite_candidates_stmt(lat=lat, lng=lng, radius_m=step, types=types, category=category)
+        ranked = []
+        for row in session.execute(candidates):
+            distance = haversine_m(lat, lng, row.lat, row.lng)
+            if distance <= step:
+                ranked.append((distance, row.id))
+        if len(ranked) >= wanted or step >= radius_m:
+            ranked.sort(key=lambda item: item[0])
+            return ranked[:wanted]
+        step *= 4

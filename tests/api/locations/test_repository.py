@@ -97,3 +97,23 @@ def test_sqlite_plan_uses_the_lat_lng_index(any_context: AppContext) -> None:
         plan = " ".join(str(row[-1]) for row in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
     assert "USING INDEX ix_collection_points_lat_lng" in plan, plan
     assert not plan.startswith("SCAN collection_points") or "INDEX" in plan
+
+
+def test_nearest_matches_brute_force_in_dense_and_sparse_areas(any_context: AppContext) -> None:
+    rng = random.Random(9)
+    dense = [
+        record(f"d{i}", LAT + rng.uniform(-0.0004, 0.0004), LNG + rng.uniform(-0.0005, 0.0005))
+        for i in range(40)
+    ]
+    sparse = [
+        record(f"s{i}", LAT + rng.uniform(-0.05, 0.05), LNG + rng.uniform(-0.06, 0.06)) for i in range(60)
+    ]
+    add_points(any_context, dense + sparse)
+    everything = dense + sparse
+    for limit, offset, radius in ((10, 0, 5000), (5, 30, 5000), (20, 40, 3000), (10, 0, 60)):
+        expected = sorted(
+            (d, p.source_key) for p in everything if (d := haversine_m(LAT, LNG, p.lat, p.lng)) <= radius
+        )[offset : offset + limit]
+        with any_context.session_factory() as session:
+            found = repository.nearest(session, lat=LAT, lng=LNG, radius_m=radius, limit=limit, offset=offset)
+        assert [f.point.source_key for f in found] == [key for _, key in expected], (limit, offset, radius)
