@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from api.db import utcnow
 from api.locations import repository
 from api.locations.categories import ALWAYS_OPEN_TYPES, DEFAULT_CATEGORIES, PointType
-from api.locations.geo import haversine_m
+from api.locations.geo import haversine_m, in_korea
 from api.locations.hours import is_open
 from api.locations.kakao import KakaoError, KakaoLocalClient, KakaoPlace
 from api.locations.models import CollectionPoint
@@ -138,7 +138,9 @@ def nearby(
 ) -> PointsOut:  # fmt: skip
     now = now or utcnow()
     points = database_points(session, query, now=now)
-    if kakao is None or len(points) >= settings.locations_kakao_min_points or query.open_now:
+    sparse = len(points) < settings.locations_kakao_min_points
+    # Kakao Local covers Korea only; its places have no opening hours to satisfy open_now.
+    if kakao is None or not sparse or query.open_now or not in_korea(query.lat, query.lng):
         return PointsOut(items=points, count=len(points))
     keyword, point_type = _kakao_request(query)
     # Rounded centre (~11 m): nearby requests share cache entries; distances are recomputed exactly.

@@ -139,3 +139,14 @@ def test_without_a_key_nothing_calls_kakao(
     finally:
         clear_tables(context)
         context.close()
+
+
+def test_kakao_is_not_asked_outside_korea_or_for_open_now(
+    app: tuple[TestClient, AppContext], fake_kakao: FakeKakao
+) -> None:
+    client, _ = app
+    outside = client.get(NEARBY, params={"lat": 35.68, "lng": 139.76})  # Tokyo
+    assert outside.status_code == 200 and outside.json()["items"] == []
+    open_now = client.get(NEARBY, params={"lat": LAT, "lng": LNG, "open_now": "true"})
+    assert open_now.status_code == 200 and open_now.json()["items"] == []
+    assert fake_kakao.requests == []
