@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -263,3 +264,31 @@ def test_unreachable_database_is_one_clear_error(
     run = wastectl("data", "import-points", str(path), "-f", "generic")
     assert run.code == 1 and "cannot migrate the database" in run.err
     assert "secret" not in run.err and "Traceback" not in run.err
+
+
+def test_thousands_of_rows_import_in_batches(
+    wastectl: Callable[..., Run], db: AppContext, tmp_path: Path
+) -> None:
+    """Past 4 batches the importer refreshes PostgreSQL statistics inside its transaction."""
+    blank = [""] * 7
+    # scattered, not on one line: cube's GiST splits degenerate for thousands of collinear points
+    rng = random.Random(4)
+    rows = [
+        [
+            f"k{i}",
+            f"point {i}",
+            "clothing_bin",
+            f"{rng.uniform(35, 37.5):.6f}",
+            f"{rng.uniform(126.5, 129):.6f}",
+            *blank,
+        ]
+        for i in range(2_100)
+    ]
+    path = csvs.write(tmp_path / "many.csv", csvs.GENERIC_HEADER, rows)
+    first = wastectl("data", "import-points", str(path), "-f", "generic", "-o", "json")
+    assert first.code == 0 and first.json["data"]["imported"] == 2_100
+    rows[2_050][1] = "renamed"
+    csvs.write(path, csvs.GENERIC_HEADER, rows)
+    second = wastectl("data", "import-points", str(path), "-f", "generic", "-o", "json").json["data"]
+    assert (second["imported"], second["updated"], second["unchanged"]) == (0, 1, 2_099)
+    assert len(points(db)) == 2_100
