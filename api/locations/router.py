@@ -27,13 +27,20 @@ def _invalid(field: str, message: str, value: object) -> RequestValidationError:
     )
 
 
-def _check_caps(settings: Settings, *, radius_m: int | None, limit: int) -> int:
-    radius = radius_m if radius_m is not None else settings.locations_default_radius_m
+def _check_caps(
+    settings: Settings, *, radius_m: int | None, limit: int | None, default_limit: int
+) -> tuple[int, int]:
+    """Apply defaults and the configured caps: (radius, limit); defaults never exceed the caps."""
+    radius = (
+        radius_m
+        if radius_m is not None
+        else min(settings.locations_default_radius_m, settings.locations_max_radius_m)
+    )
     if radius > settings.locations_max_radius_m:
         raise _invalid("radius_m", f"must be at most {settings.locations_max_radius_m}", radius_m)
-    if limit > settings.locations_max_limit:
+    if limit is not None and limit > settings.locations_max_limit:
         raise _invalid("limit", f"must be at most {settings.locations_max_limit}", limit)
-    return radius
+    return radius, limit if limit is not None else min(default_limit, settings.locations_max_limit)
 
 
 @router.get("/nearby", response_model=PointsOut, responses=error_responses(422))
@@ -51,7 +58,7 @@ def nearby(
     category: Annotated[
         str | None, Query(description="Knowledge-base category id the point must accept")
     ] = None,
-    limit: Annotated[int, Query(ge=1)] = 10,
+    limit: Annotated[int | None, Query(ge=1, description="Default 10")] = None,
     open_now: Annotated[
         bool | None, Query(description="Only points open (true) or closed (false) now")
     ] = None,
@@ -60,7 +67,7 @@ def nearby(
     radius and a Kakao key set: Kakao Local places are merged in (`kakao_used`); Kakao failing gives
     the database points with `degraded: true`.
     """
-    radius = _check_caps(settings, radius_m=radius_m, limit=limit)
+    radius, limit = _check_caps(settings, radius_m=radius_m, limit=limit, default_limit=10)
     if category is not None and category not in CATEGORY_IDS:
         raise _invalid(
             "category", f"unknown category; expected one of {', '.join(sorted(CATEGORY_IDS))}", category
@@ -87,10 +94,10 @@ def search(
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
     radius_m: Annotated[int | None, Query(gt=0)] = None,
-    limit: Annotated[int, Query(ge=1)] = 15,
+    limit: Annotated[int | None, Query(ge=1, description="Default 15")] = None,
 ) -> PointsOut:
     """Kakao Local keyword search merged with our points around the centre (lat/lng or the best hit)."""
-    radius = _check_caps(settings, radius_m=radius_m, limit=limit)
+    radius, limit = _check_caps(settings, radius_m=radius_m, limit=limit, default_limit=15)
     if (lat is None) != (lng is None):
         missing = "lng" if lng is None else "lat"
         raise _invalid(missing, "lat and lng must be given together", None)

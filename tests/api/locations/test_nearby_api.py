@@ -112,3 +112,5 @@ def test_caps_come_from_settings(make_settings: Callable[..., Settings], migrate
         assert (
             client.get(URL, params={"lat": LAT, "lng": LNG, "radius_m": 500, "limit": 5}).status_code == 200
         )
+        defaults = client.get(URL, params={"lat": LAT, "lng": LNG})  # default radius/limit clamp to the caps
+        assert defaults.status_code == 200, defaults.text
