@@ -152,13 +152,25 @@ def nearby(
             ),
             max_results=query.limit,
         )
+        extra = [
+            kakao_out(p, lat=query.lat, lng=query.lng, point_type=point_type, category=query.category)
+            for p in places
+        ]
+        if query.category == "medicine":
+            # Pharmacies (Kakao category PM9) take back unused medicine across Korea.
+            pharmacies = kakao.collect(
+                lambda page: kakao.category("PM9", lat=lat, lng=lng, radius_m=query.radius_m, page=page),
+                max_results=query.limit,
+            )
+            seen = {p.id for p in places}
+            extra += [
+                kakao_out(p, lat=query.lat, lng=query.lng, point_type=PointType.other, category="medicine")
+                for p in pharmacies
+                if p.id not in seen
+            ]
     except KakaoError as exc:
         log.warning("Kakao Local failed, serving database points only: %s", exc)
         return PointsOut(items=points, count=len(points), degraded=True)
-    extra = [
-        kakao_out(p, lat=query.lat, lng=query.lng, point_type=point_type, category=query.category)
-        for p in places
-    ]
     extra = [p for p in extra if p.distance_m <= query.radius_m]
     items = merge(points, extra, limit=query.limit)
     return PointsOut(items=items, count=len(items), kakao_used=True)

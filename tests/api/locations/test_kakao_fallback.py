@@ -150,3 +150,17 @@ def test_kakao_is_not_asked_outside_korea_or_for_open_now(
     open_now = client.get(NEARBY, params={"lat": LAT, "lng": LNG, "open_now": "true"})
     assert open_now.status_code == 200 and open_now.json()["items"] == []
     assert fake_kakao.requests == []
+
+
+def test_medicine_also_asks_for_nearby_pharmacies(
+    app: tuple[TestClient, AppContext], fake_kakao: FakeKakao
+) -> None:
+    client, _ = app
+    fake_kakao.add_place("30", "주민센터 폐의약품 수거함", LAT + 0.003, LNG)
+    fake_kakao.add_place("31", "행복약국", LAT + 0.002, LNG, group="PM9")
+    fake_kakao.add_place("32", "멀리약국", LAT + 0.05, LNG, group="PM9")
+    body = client.get(NEARBY, params={"lat": LAT, "lng": LNG, "category": "medicine"}).json()
+    assert [i["name"] for i in body["items"]] == ["행복약국", "주민센터 폐의약품 수거함"]
+    assert body["items"][0]["type"] == "other" and body["items"][0]["accepted_categories"] == ["medicine"]
+    assert body["items"][1]["type"] == "medicine_bin"
+    assert [r.get("category_group_code") for r in fake_kakao.requests] == [None, "PM9"]
