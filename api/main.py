@@ -14,6 +14,7 @@ from api.auth.router import router as auth_router
 from api.context import AppContext
 from api.errors import install_error_handlers
 from api.health.router import router as health_router
+from api.locations.router import router as locations_router
 from api.metrics import install_metrics
 from api.recycling.router import router as recycling_router
 from api.scans.router import router as scans_router
@@ -55,6 +56,13 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     install_error_handlers(app)
     install_metrics(app)
     app.include_router(health_router)
-    for router in (auth_router, users_router, recycling_router, uploads_router, scans_router):
+    for router in (
+        auth_router,
+        users_router,
+        recycling_router,
+        uploads_router,
+        scans_router,
+        locations_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     return app

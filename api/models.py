@@ -2,6 +2,7 @@
 
 from api.auth import models as _auth  # noqa: F401
 from api.db import Base
+from api.locations import models as _locations  # noqa: F401
 from api.recycling import models as _recycling  # noqa: F401
 from api.scans import models as _scans  # noqa: F401
 from api.uploads import models as _uploads  # noqa: F401

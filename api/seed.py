@@ -15,7 +15,12 @@ Seeder = Callable[[AppContext], int]
 
 def development_seeders() -> dict[str, Seeder]:
     """Seeders in load order. Features register theirs here as they land."""
-    return {"knowledge_base": seed_knowledge_base}
+    from api.locations.sample import seed_sample_points
+
+    return {
+        "knowledge_base": seed_knowledge_base,
+        "locations sample points (synthetic)": seed_sample_points,
+    }
 
 
 def seed_development_data(context: AppContext) -> dict[str, int]:

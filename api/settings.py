@@ -123,6 +123,13 @@ class Settings(BaseSettings):
     # --- locations --------------------------------------------------------------------------
     kakao_rest_api_key: SecretStr | None = None
     kakao_local_base_url: str = "https://dapi.kakao.com"
+    kakao_timeout_seconds: Annotated[float, Field(gt=0)] = 5.0
+    locations_default_radius_m: Annotated[int, Field(gt=0)] = 1000
+    locations_max_radius_m: Annotated[int, Field(gt=0, le=20000)] = 20000
+    locations_max_limit: Annotated[int, Field(gt=0, le=200)] = 50
+    locations_kakao_min_points: Annotated[int, Field(ge=0)] = 3
+    locations_cache_ttl_seconds: Annotated[int, Field(gt=0)] = 3600
+    locations_scan_radius_m: Annotated[int, Field(gt=0, le=20000)] = 2000
 
     # --- scans ------------------------------------------------------------------------------
     scan_daily_quota: Annotated[int, Field(ge=0)] = 50

@@ -1,0 +1,1 @@
+"""Nearby recycling points: collection-point datasets, indexed nearest search, Kakao Local fallback."""
