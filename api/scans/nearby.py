@@ -1,17 +1,16 @@
-"""Adapter to the locations feature: nearest recycling points for a category.
+"""Nearest recycling points that accept a scan's category (the locations feature, database only).
 
-`api.locations.service` lands with the locations issue; until then (or when it fails) the result
-simply has no points, the scan itself is unaffected.
+A failing lookup never fails the scan: the result then simply lists no points.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from api.locations.service import nearest_points_for_category
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -22,17 +21,11 @@ def nearest_points(
     *, session: Session, settings: Settings, lat: float, lng: float, category: str
 ) -> list[dict[str, Any]]:
     try:
-        service = importlib.import_module("api.locations.service")
-    except ImportError:
-        return []
-    finder = getattr(service, "nearest_points_for_category", None)
-    if finder is None:
-        return []
-    try:
-        points = finder(
-            session=session, settings=settings, lat=lat, lng=lng, category=category, limit=NEARBY_LIMIT
-        )
+        with session.begin_nested():
+            points = nearest_points_for_category(
+                session=session, settings=settings, lat=lat, lng=lng, category=category, limit=NEARBY_LIMIT
+            )
     except Exception:
-        log.warning("nearest points lookup failed; returning none", exc_info=True)
+        log.warning("nearest points lookup failed; the scan result lists none", exc_info=True)
         return []
-    return [p if isinstance(p, dict) else p.model_dump(mode="json") for p in points]
+    return [point.model_dump(mode="json") for point in points]

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.db import session_scope
+from api.locations.models import CollectionPoint, pack_categories
 from api.scans.models import Scan, ScanFeedback
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, upload, wait_for_scan
@@ -36,8 +37,42 @@ def test_multipart_image_scan_completes(make_client: Callable[..., TestClient]) 
     item = scan["result"]["items"][0]
     assert item["category_id"] == "metal"
     assert item["steps"] and item["kb_item_id"]
-    # lat/lng given: the field is present; empty until the locations feature provides points.
+    # lat/lng given but no point nearby accepts metal: the field is present and empty.
     assert scan["result"]["nearby_points"] == []
+
+
+def test_scan_lists_nearest_points_that_accept_its_category(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+    with session_scope(client.app.state.context.session_factory) as session:  # type: ignore[attr-defined]
+        for key, kind, categories, lat in [
+            ("near-recycling", "street_recycling_bin", ["metal", "plastic"], 37.5605),
+            ("nearer-battery", "battery_lamp_bin", ["battery", "lamp"], 37.5601),
+            ("far-recycling", "street_recycling_bin", ["metal"], 37.70),
+        ]:
+            session.add(
+                CollectionPoint(
+                    type=kind,
+                    accepted_categories=pack_categories(categories),
+                    name=key,
+                    lat=lat,
+                    lng=126.97,
+                    source="test",
+                    source_key=key,
+                )
+            )
+    headers = login(client)
+    response = client.post(
+        "/api/v1/scans",
+        files={"image": ("can.png", imagegen.png(), "image/png")},
+        data={"note": "알루미늄 캔", "lat": "37.56", "lng": "126.97"},
+        headers=headers,
+    )
+    scan = wait_for_scan(client, headers, response.json()["id"])
+    assert scan["result"]["items"][0]["category_id"] == "metal"
+    points = scan["result"]["nearby_points"]
+    assert [p["name"] for p in points] == ["near-recycling"]
+    assert 50 < points[0]["distance_m"] < 60
+    assert "metal" in points[0]["accepted_categories"]
 
 
 def test_note_without_a_match_finishes_with_no_items(make_client: Callable[..., TestClient]) -> None:
