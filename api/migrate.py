@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import Connection
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -26,3 +28,23 @@ def upgrade(database_url: str, revision: str = "heads") -> None:
 
 def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+#: Indexes that migrations create with raw SQL on one backend only (the earthdistance GiST index
+#: on PostgreSQL); they have no model counterpart, so autogenerate must not propose dropping them.
+UNMODELLED_INDEXES = frozenset({"ix_collection_points_earth"})
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    return not (type_ == "index" and name in UNMODELLED_INDEXES)
+
+
+def compare_with_models(connection: Connection) -> list[Any]:
+    """Differences between the migrated schema behind `connection` and the models (empty = in sync)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from api.models import metadata
+
+    context = MigrationContext.configure(connection, opts={"include_object": include_object})
+    return list(compare_metadata(context, metadata))

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from api.db import create_db_engine
+from api.migrate import include_object
 from api.models import metadata
 from api.settings import load_settings
 
@@ -12,7 +13,13 @@ url = config.get_main_option("sqlalchemy.url") or load_settings().resolved_datab
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=url,
+        target_metadata=metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        include_object=include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -25,6 +32,7 @@ def run_migrations_online() -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from api import migrate
@@ -35,8 +33,7 @@ def test_migrations_match_the_models_and_roll_back(empty_database: str) -> None:
     engine = create_db_engine(empty_database)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": False})
-            diff = compare_metadata(context, metadata)
+            diff = migrate.compare_with_models(conn)
         assert diff == [], f"models and migrations disagree: {diff}"
         assert set(metadata.tables) <= set(inspect(engine).get_table_names())
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from api import migrate
-from api.models import metadata
 
 AUTH_TABLES = {"social_accounts", "auth_sessions", "login_audits", "oauth_states"}
 
@@ -21,7 +18,7 @@ def test_sqlite_upgrade_downgrade_upgrade(tmp_path: Path) -> None:
     try:
         assert set(inspect(engine).get_table_names()) >= AUTH_TABLES
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+            diff = migrate.compare_with_models(conn)
         assert diff == [], diff
         uniques = inspect(engine).get_unique_constraints("social_accounts")
         assert [u["column_names"] for u in uniques] == [["provider", "provider_user_id"]]
@@ -39,5 +36,5 @@ def test_postgres_schema_matches_models(context: object) -> None:
 
     assert isinstance(context, AppContext)
     with context.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        diff = migrate.compare_with_models(conn)
     assert diff == [], diff
