@@ -65,13 +65,13 @@ def fill(context: AppContext, args: argparse.Namespace) -> uuid.UUID:
     categories = load_bundle().category_ids()
     heavy = uuid.uuid4()
     with context.session_factory() as session:
-        users = [{"id": heavy, "nickname": "heavy", "created_at": utcnow()}]
-        users += [
-            {"id": uuid.uuid4(), "nickname": f"u{n}", "created_at": utcnow()} for n in range(args.users)
+        others = [uuid.uuid4() for _ in range(args.users)]
+        names = [
+            {"id": user_id, "nickname": f"u{n}", "created_at": utcnow()} for n, user_id in enumerate(others)
         ]
-        session.execute(insert(User), users)
-        for user in users[1:]:
-            session.execute(insert(Scan), scan_rows(user["id"], args.background, categories, rng))
+        session.execute(insert(User), [{"id": heavy, "nickname": "heavy", "created_at": utcnow()}, *names])
+        for user_id in others:
+            session.execute(insert(Scan), scan_rows(user_id, args.background, categories, rng))
         session.execute(insert(Scan), scan_rows(heavy, args.scans, categories, rng))
         session.commit()
     storage = context.scans.storage
@@ -132,10 +132,10 @@ def main() -> None:
                 "PostgreSQL",
                 Settings(_env_file=None, env="test", database_url=pg, data_dir=Path(tmp) / "pg"),
                 args,
-            )  # type: ignore[call-arg]
+            )
         finally:
             services.drop_postgres_database(server, url)
-        run("SQLite", Settings(_env_file=None, env="test", data_dir=Path(tmp) / "sqlite"), args)  # type: ignore[call-arg]
+        run("SQLite", Settings(_env_file=None, env="test", data_dir=Path(tmp) / "sqlite"), args)
 
 
 if __name__ == "__main__":

@@ -168,7 +168,7 @@ def test_the_sqlite_spelling_gives_the_same_numbers(sqlite_context: AppContext) 
     def result(*categories: str) -> dict[str, Any]:
         return {"items": [{"category_id": c} for c in categories]}
 
-    rows = [  # (days ago, KST hour, status, result)
+    rows: list[tuple[int, int, str, dict[str, Any] | None]] = [  # (days ago, KST hour, status, result)
         (0, 0, "done", result("glass", "metal")),  # 00:00 KST = 15:00 UTC the day before
         (1, 23, "done", result("glass")),
         (3, 12, "failed", None),
