@@ -1,10 +1,13 @@
 from fastapi import APIRouter, Response
 
 from api.auth.deps import CurrentUser
-from api.deps import SessionDep
+from api.db import utcnow
+from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
-from api.users.schemas import UserPublic, UserUpdate
+from api.users.erasure import user_data_erasers
+from api.users.schemas import UserPublic, UserStats, UserUpdate
 from api.users.service import delete_account, update_profile
+from api.users.stats import user_stats
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -25,8 +28,17 @@ def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) -> UserP
     return UserPublic.model_validate(update_profile(session, user=user, changes=body))
 
 
-@router.delete("/me", status_code=204, responses=error_responses(401))
-def delete_me(user: CurrentUser, session: SessionDep) -> Response:
-    """Delete the account: personal data, provider links and sessions (see docs/auth.md for scans)."""
-    delete_account(session, user=user)
+@router.get("/me/stats", response_model=UserStats, responses=error_responses(401))
+def read_my_stats(user: CurrentUser, session: SessionDep, context: ContextDep) -> UserStats:
+    """Scan statistics: totals by status and category, first/last scan, daily streak (KST days)."""
+    return user_stats(session=session, user_id=user.id, now=utcnow(), bundle=context.scans.bundle)
+
+
+@router.delete("/me", status_code=204, responses=error_responses(401, 503))
+def delete_me(user: CurrentUser, session: SessionDep, context: ContextDep) -> Response:
+    """Delete the account: personal data, provider links, sessions, scans and their images.
+
+    503 `storage_unavailable` when stored images could not be deleted: nothing was deleted, retry.
+    """
+    delete_account(session, user=user, erasers=user_data_erasers(context))
     return Response(status_code=204)

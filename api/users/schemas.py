@@ -43,3 +43,35 @@ class UserUpdate(BaseModel):
         if value.casefold() in RESERVED_NICKNAMES:
             raise ValueError("this nickname is reserved")
         return value
+
+
+# --- GET /users/me/stats -------------------------------------------------------------------------
+class ScanStatusCounts(BaseModel):
+    done: int
+    failed: int
+    pending: int = Field(description="queued, analysing or grounding")
+
+
+class CategoryCount(BaseModel):
+    category_id: str
+    name_ko: str | None = Field(description="from the knowledge base; null if the category was removed")
+    name_en: str | None
+    count: int = Field(description="items of this category identified in the user's finished scans")
+
+
+class Streak(BaseModel):
+    current: int = Field(
+        description="consecutive Korean calendar days with a scan, ending today or yesterday (0 otherwise)"
+    )
+    longest: int
+    scanned_today: bool
+
+
+class UserStats(BaseModel):
+    total_scans: int
+    by_status: ScanStatusCounts
+    by_category: list[CategoryCount] = Field(description="most frequent first, then by category id")
+    first_scan_at: datetime | None
+    last_scan_at: datetime | None
+    streak: Streak
+    timezone: str = Field(description="the calendar the streak days are counted in")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from collections.abc import Mapping
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from api.auth.models import AuthSession, LoginAudit, SocialAccount
-from api.users.erasure import Eraser, user_data_erasers
+from api.users.erasure import Eraser
 from api.users.models import User
 from api.users.schemas import UserUpdate
 
@@ -18,11 +20,17 @@ def update_profile(session: Session, *, user: User, changes: UserUpdate) -> User
     return user
 
 
-def delete_account(session: Session, *, user: User, erasers: dict[str, Eraser] | None = None) -> None:
-    """Delete the user and everything personal in one transaction (all or nothing)."""
+def delete_account(session: Session, *, user: User, erasers: Mapping[str, Eraser]) -> None:
+    """Delete the user and everything personal in one transaction (all or nothing).
+
+    `erasers` is normally `api.users.erasure.user_data_erasers(context)`. The user row is locked
+    first (PostgreSQL), so a scan or upload inserted concurrently waits on its foreign key and then
+    fails instead of slipping in after an eraser looked.
+    """
     user_id = user.id
     try:
-        for eraser in (erasers if erasers is not None else user_data_erasers()).values():
+        session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        for eraser in erasers.values():
             eraser(session, user_id)
         for model in (LoginAudit, AuthSession, SocialAccount):
             session.execute(delete(model).where(model.user_id == user_id))

@@ -111,6 +111,7 @@ def test_failing_eraser_deletes_nothing(context: AppContext) -> None:
         user = User(id=uuid.uuid4(), nickname="stays", created_at=utcnow())
         session.add(user)
         session.commit()
+        user_id = user.id  # the failed deletion rolls back and expires `user`
 
         def broken(_session: Session, _user_id: uuid.UUID) -> None:
             raise RuntimeError("scans storage unavailable")
@@ -118,7 +119,7 @@ def test_failing_eraser_deletes_nothing(context: AppContext) -> None:
         with pytest.raises(RuntimeError):
             delete_account(session, user=user, erasers={"scans": broken})
     with context.session_factory() as session:
-        assert session.get(User, user.id) is not None
+        assert session.get(User, user_id) is not None
 
 
 def test_users_endpoints_need_a_token(client: TestClient) -> None:
