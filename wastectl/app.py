@@ -17,6 +17,7 @@ import typer
 from wastectl import __version__
 from wastectl.commands import config as config_cmd
 from wastectl.commands import dev as dev_cmd
+from wastectl.commands import fleet as fleet_cmd
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
 from wastectl.logs import setup_run_log
@@ -33,6 +34,7 @@ app = typer.Typer(
 )
 app.command("dev", rich_help_panel="Application")(dev_cmd.dev)
 app.add_typer(config_cmd.app, name="config", rich_help_panel="Application")
+fleet_cmd.register(app)
 
 
 def _version(value: bool) -> None:
