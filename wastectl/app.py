@@ -13,6 +13,7 @@ from typing import Annotated
 
 import click
 import typer
+from typer._click import exceptions as typer_click  # typer vendors click: catch its errors too
 
 from wastectl import __version__
 from wastectl.commands import config as config_cmd
@@ -75,10 +76,10 @@ def main(argv: list[str] | None = None) -> None:
         log.error("%s", exc.message, exc_info=_debug_enabled())
         print_error(exc.message, hint=exc.hint)
         sys.exit(int(exc.exit_code))
-    except click.UsageError as exc:
+    except (click.UsageError, typer_click.UsageError) as exc:
         exc.show()
         sys.exit(int(ExitCode.USAGE))
-    except click.ClickException as exc:
+    except (click.ClickException, typer_click.ClickException) as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except (click.Abort, KeyboardInterrupt):

@@ -40,7 +40,10 @@ exec "$@"
     "systemctl": """
 log systemctl "$@"
 case "$1" in
-  is-active) v=$(st "$2"); echo "${v:-inactive}"; [ "$v" = active ] || exit 3;;
+  is-active)
+    n=$(st "$2_flaps"); if [ -n "$n" ] && [ "$n" -gt 0 ]; then put "$2_flaps" $((n - 1)); v=activating
+    else v=$(st "$2"); fi
+    echo "${v:-inactive}"; [ "$v" = active ] || exit 3;;
   restart) put "$2" active;;
   *) exit 0;;
 esac
