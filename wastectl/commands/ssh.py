@@ -170,8 +170,10 @@ def forget(fleet: FleetArgs, node: Annotated[str, typer.Argument(help="Node whos
     path = known_hosts_path(inventory.cluster)
     names = {host_entry(target.host, target.ssh.port), target.host}
     removed = forget_entries(path, names)
+    from rich.markup import escape
+
     Printer("known-hosts forget").info(
-        f"forgot {removed} key(s) for node {target.name} ({', '.join(sorted(names))}) in {path}"
+        escape(f"forgot {removed} key(s) for node {target.name} ({', '.join(sorted(names))}) in {path}")
     )
 
 

@@ -220,5 +220,7 @@ def open_kube(inventory: Inventory, options: HealthOptions) -> Any:
         ) as conn,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        fetched = fetch_admin_kubeconfig(conn, Path(tmp) / "admin.conf", root_prefix=options.root_prefix)
+        fetched = fetch_admin_kubeconfig(
+            conn, Path(tmp) / "admin.conf", root_prefix=options.root_prefix.replace("{node}", master.name)
+        )
         return KubeClient.from_kubeconfig(fetched)

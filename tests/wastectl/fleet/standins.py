@@ -34,6 +34,9 @@ DEFAULT_STATE = {
 SCRIPTS: dict[str, str] = {
     "sudo": """
 while [ $# -gt 0 ]; do case "$1" in -n|-E|-H) shift;; *) break;; esac; done
+if [ "$1" = rm ]; then  # safety net: never remove anything outside this node's sandbox
+  for a in "$@"; do case "$a" in rm|-*) ;; "$N"/*) ;; *) log REFUSED rm "$a"; exit 99;; esac; done
+fi
 [ "$(st sudo_denied)" = "1" ] && { echo "sudo: a password is required" >&2; exit 1; }
 exec "$@"
 """,
@@ -104,7 +107,12 @@ echo "/dev/root         81106868 $((811068 * p)) 40000000      $p% /"
     "ip": """
 log ip "$@"
 case "$1 $2" in
-  "link delete") grep -vx "$3" "$S/links" > "$S/links.new"; mv "$S/links.new" "$S/links";;
+  "link delete")
+    if grep -qx "$3" "$S/stuck_links" 2>/dev/null; then
+      echo "RTNETLINK answers: Device or resource busy" >&2; exit 2
+    fi
+    grep -qx "$3" "$S/links" || { echo "Cannot find device \"$3\"" >&2; exit 1; }
+    grep -vx "$3" "$S/links" > "$S/links.new"; mv "$S/links.new" "$S/links";;
   "-o link") n=1
     while read -r l; do echo "$n: $l: <BROADCAST,MULTICAST,UP> mtu 1450"; n=$((n+1)); done < "$S/links";;
 esac
@@ -122,10 +130,11 @@ case "$1" in --clear|-C) put ipvs "";; -Ln|-L) st ipvs;; esac
 }
 
 PRELUDE = """#!/bin/sh
+N="{node}"
 S="{state}"
 st() {{ cat "$S/$1" 2>/dev/null; }}
 put() {{ printf '%s' "$2" > "$S/$1"; }}
-log() {{ echo "$*" >> "{calls}"; }}
+log() {{ echo "$*" >> "{calls}"; echo "{name} $*" >> "{fleet_calls}"; }}
 """
 
 
@@ -134,7 +143,13 @@ def install(node_dir: Path) -> Path:
     bin_dir = node_dir / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     reset_state(node_dir)
-    prelude = PRELUDE.format(state=node_dir / "state", calls=node_dir / "calls.log")
+    prelude = PRELUDE.format(
+        node=node_dir,
+        name=node_dir.name,
+        state=node_dir / "state",
+        calls=node_dir / "calls.log",
+        fleet_calls=node_dir.parent / "fleet-calls.log",
+    )
     for name, body in SCRIPTS.items():
         path = bin_dir / name
         path.write_text(prelude + body.lstrip("\n") + "\n", encoding="utf-8")
@@ -150,6 +165,7 @@ def reset_state(node_dir: Path, **overrides: str) -> None:
     for key, value in {**DEFAULT_STATE, **overrides}.items():
         (state / key).write_text(value, encoding="utf-8")
     (node_dir / "calls.log").write_text("", encoding="utf-8")
+    (node_dir.parent / "fleet-calls.log").write_text("", encoding="utf-8")
     root = node_dir / "root"
     if root.exists():
         shutil.rmtree(root)
