@@ -29,6 +29,7 @@ DEFAULT_STATE = {
     "images": "sha256:aaa\nsha256:bbb\n",
     "cri": "ok",
     "sleep": "0",
+    "delay": "",
 }
 
 SCRIPTS: dict[str, str] = {
@@ -135,6 +136,7 @@ S="{state}"
 st() {{ cat "$S/$1" 2>/dev/null; }}
 put() {{ printf '%s' "$2" > "$S/$1"; }}
 log() {{ echo "$*" >> "{calls}"; echo "{name} $*" >> "{fleet_calls}"; }}
+d=$(st delay); [ -n "$d" ] && sleep "$d"  # simulated node-side latency (benchmarks)
 """
 
 
@@ -169,6 +171,7 @@ def reset_state(node_dir: Path, **overrides: str) -> None:
     root = node_dir / "root"
     if root.exists():
         shutil.rmtree(root)
+    home = Path.home().as_posix().lstrip("/")  # the sshd user's HOME: ~/.kube is <root>/<home>/.kube
     for sub in (
         "etc/kubernetes/manifests",
         "var/lib/etcd/member",
@@ -176,7 +179,7 @@ def reset_state(node_dir: Path, **overrides: str) -> None:
         "etc/cni/net.d",
         "var/lib/cni",
         "opt/cni/bin",
-        "root/.kube",
+        f"{home}/.kube",
     ):
         (root / sub).mkdir(parents=True)
     (root / "etc/cni/net.d/10-calico.conflist").write_text("{}", encoding="utf-8")

@@ -32,7 +32,10 @@ def _reset(
 def _wiped(fleet: Fleet, name: str) -> None:
     node = fleet.node(name)
     root = node.root
+    home = Path.home().as_posix().lstrip("/")
+    assert (root / home).is_dir()  # the parent of ~/.kube survives
     for sub in (
+        f"{home}/.kube",
         "etc/kubernetes",
         "var/lib/etcd",
         "var/lib/kubelet",
