@@ -177,6 +177,49 @@ def forget(fleet: FleetArgs, node: Annotated[str, typer.Argument(help="Node whos
     )
 
 
+@known_hosts_app.command("fetch")
+@fleet_options
+def fetch(
+    *,
+    fleet: FleetArgs,
+    names: Annotated[
+        list[str] | None, typer.Argument(metavar="[NODE]...", help="Nodes (default: --all).")
+    ] = None,
+    all_nodes: Annotated[bool, typer.Option("--all", "-a", help="Every node.")] = False,
+) -> int:
+    """Record host keys read from the EC2 console output (cloud-init), replacing older ones.
+
+    The console is out of band, so this is safer than --accept-new on first contact.
+    """
+    from rich.markup import escape
+
+    from wastectl.errors import WastectlError
+    from wastectl.fleet.consolekeys import fetch_keys
+    from wastectl.fleet.knownhosts import append, host_entry, known_hosts_path
+    from wastectl.fleet.knownhosts import forget as forget_entries
+
+    inventory = fleet.resolve()
+    chosen = inventory.select(names or [], all_nodes=all_nodes or not names)
+    path = known_hosts_path(inventory.cluster)
+    printer = Printer("known-hosts fetch")
+    failed = 0
+    for node in chosen:
+        try:
+            keys = fetch_keys(node, fleet.inventory)
+        except WastectlError as exc:
+            failed += 1
+            printer.info(escape(f"{node.name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")))
+            continue
+        entry = host_entry(node.host, node.ssh.port)
+        forget_entries(path, {entry})
+        for key_type, blob in keys:
+            append(path, f"{entry} {key_type} {blob}")
+        printer.info(escape(f"{node.name}: recorded {len(keys)} key(s) for {entry} from {node.instance_id}"))
+    if failed:
+        return int(ExitCode.FAILURE if failed == len(chosen) else ExitCode.PARTIAL)
+    return int(ExitCode.OK)
+
+
 @known_hosts_app.command("list")
 @fleet_options
 def list_(fleet: FleetArgs, output: OutputOption = OutputFormat.table) -> None:
