@@ -81,6 +81,11 @@ def _open(
 ) -> paramiko.SSHClient:
     import paramiko
 
+    if cfg.key is None and not cfg.agent:
+        raise SSHError(
+            f"no way to authenticate to node {target.name} as {target.user}: {_auth_description(cfg)}",
+            hint="pass --key FILE, or --agent with keys in ssh-agent",
+        )
     if cfg.key is not None and not cfg.key.is_file():
         raise SSHError(f"SSH key {cfg.key} for node {target.name} does not exist", hint="check --key")
     client = paramiko.SSHClient()

@@ -148,6 +148,8 @@ def run_cluster(inventory: Inventory, options: HealthOptions) -> Report:
             ),
             stop=stop,
         )
+        if stop.is_set():  # Ctrl-C while the nodes were being checked: stop here, exit 130
+            raise KeyboardInterrupt
         return [result for results in per_node for result in results]
 
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -229,3 +229,38 @@ def test_interactive_shell_pty_resize_and_exit_status(fleet: Fleet, inventory: P
             proc.kill()
             proc.wait()
         os.close(master_fd)
+
+
+def test_ssh_agent_keys_are_used_when_no_key_file_is_given(
+    fleet: Fleet, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    from wastectl.app import main
+
+    sock = tmp_path / "agent.sock"
+    agent = subprocess.Popen(
+        ["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 5
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        env = {**os.environ, "SSH_AUTH_SOCK": str(sock)}
+        subprocess.run(["ssh-add", "-q", str(fleet.client_key)], env=env, check=True, capture_output=True)
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        path = fleet.write_inventory(tmp_path / "inv.yaml")
+        data = yaml.safe_load(path.read_text())
+        data["ssh"] = {"user": "root", "agent": True}  # no key file at all
+        path.write_text(yaml.safe_dump(data))
+        with pytest.raises(SystemExit) as exc:
+            main(["ssh", "storage", "--inventory", str(path), "--accept-new", "--", "echo via-agent"])
+        assert exc.value.code == 0
+        assert "via-agent" in capfd.readouterr().out
+        with pytest.raises(SystemExit) as exc:
+            main(["ssh", "storage", "--inventory", str(path), "--no-agent", "--", "true"])
+        assert exc.value.code == 1
+        assert "no key (set --key or enable the agent)" in capfd.readouterr().err
+    finally:
+        agent.terminate()
+        agent.wait(5)
