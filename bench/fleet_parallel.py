@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import tempfile
 import threading
@@ -70,9 +71,13 @@ def measure(
 ) -> dict[str, float]:
     nodes = list(inventory.nodes)
     singles = {n.name: statistics.median(_timed(lambda n=n: work(n)) for _ in range(rounds)) for n in nodes}
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     parallel = statistics.median(
         _timed(lambda: map_nodes(nodes, work, stop=threading.Event())) for _ in range(rounds)
     )
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    used = cpu_after.ru_utime - cpu_before.ru_utime + cpu_after.ru_stime - cpu_before.ru_stime
+    client_cpu = used / rounds
     serial = statistics.median(_timed(lambda: [work(n) for n in nodes]) for _ in range(rounds))
     slowest = max(singles.values())
     row = {
@@ -82,11 +87,13 @@ def measure(
         "serial": serial,
         "vs_slowest": parallel / slowest,
         "vs_serial": parallel / serial,
+        "client_cpu": client_cpu,
     }
     print(
         f"{name:<7} delay {delay:g}s {len(nodes):>3} nodes  slowest single {slowest:6.3f}s  "
         f"parallel {parallel:6.3f}s  serial {serial:6.3f}s  "
-        f"parallel/slowest {row['vs_slowest']:.2f}x  parallel/serial {row['vs_serial']:.2f}x"
+        f"parallel/slowest {row['vs_slowest']:.2f}x  parallel/serial {row['vs_serial']:.2f}x  "
+        f"wastectl CPU per parallel run {client_cpu:.2f}s"
     )
     return row
 
