@@ -17,6 +17,7 @@ from wastectl import __version__
 from wastectl.commands import config as config_cmd
 from wastectl.commands import data as data_cmd
 from wastectl.commands import dev as dev_cmd
+from wastectl.commands import fleet as fleet_cmd
 from wastectl.commands import queues as queues_cmd
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
@@ -36,6 +37,7 @@ app.command("dev", rich_help_panel="Application")(dev_cmd.dev)
 app.add_typer(config_cmd.app, name="config", rich_help_panel="Application")
 app.add_typer(queues_cmd.app, name="queues", rich_help_panel="Operations")
 app.add_typer(data_cmd.app, name="data", rich_help_panel="Application")
+fleet_cmd.register(app)
 
 
 def _version(value: bool) -> None:

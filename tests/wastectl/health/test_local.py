@@ -1,0 +1,100 @@
+"""`wastectl health --target local`: the app layer against a running API on real PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+from pytest_httpserver import HTTPServer
+
+from api.context import AppContext
+from tests.wastectl.fleet.cli import run_cli
+from tests.wastectl.fleet.harness import free_port
+
+
+@pytest.fixture
+def api_url(context: AppContext) -> Iterator[str]:
+    from api.main import create_app
+
+    port = free_port("127.0.0.1")
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(context=context), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def _queues(*queues: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"vhost": "/", "durable": True, **q} for q in queues]
+
+
+def test_local_target_checks_the_running_stack(
+    *,
+    api_url: str,
+    migrated_postgres_url: str,
+    redis_url: str,
+    httpserver: HTTPServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WASTE_DATABASE_URL", migrated_postgres_url)
+    monkeypatch.setenv("WASTE_REDIS_URL", redis_url)
+    httpserver.expect_request("/api/queues").respond_with_json(
+        _queues(
+            {"name": "scans", "messages": 0, "consumers": 2},
+            {"name": "scans.dlq", "messages": 0, "consumers": 0},
+        )
+    )
+    mgmt = httpserver.url_for("/").replace("http://", "http://guest:guest@").rstrip("/")
+    run = run_cli(
+        capsys, "health", "--target", "local", "--api-url", api_url, "--rabbitmq-api", mgmt, "-o", "json"
+    )
+    assert run.code == 0, run.out + run.err
+    checks = {c["id"]: c for c in run.json()["data"]["checks"]}
+    assert checks["APIReady"]["status"] == "ok"
+    assert (
+        checks["PostgresReachable"]["status"] == "ok"
+        and "PostgreSQL" in checks["PostgresReachable"]["message"]
+    )
+    assert checks["RedisReachable"]["status"] == "ok"
+    assert checks["RabbitMQQueues"]["status"] == "ok"
+    assert {checks[i]["status"] for i in ("Deployments", "CrashLoop", "PVCsBound", "HelmReleases")} == {
+        "skip"
+    }
+    request, _ = httpserver.log[0]
+    assert request.authorization is not None and request.authorization.username == "guest"
+
+
+def test_local_target_reports_dead_letters_and_a_down_api(
+    httpserver: HTTPServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:
+    monkeypatch.setenv("WASTE_DATA_DIR", str(tmp_path))
+    httpserver.expect_request("/api/queues").respond_with_json(
+        _queues(
+            {"name": "scans", "messages": 40, "consumers": 0},
+            {"name": "scans.dlq", "messages": 3, "consumers": 0},
+        )
+    )
+    mgmt = httpserver.url_for("/").rstrip("/")
+    dead_api = f"http://127.0.0.1:{free_port('127.0.0.1')}"
+    run = run_cli(capsys, "health", "--target", "local", "--api-url", dead_api, "--rabbitmq-api", mgmt)
+    assert run.code == 1
+    assert "[ERROR APIReady]: local: " + dead_api + "/readyz unreachable" in run.out
+    assert (
+        "[WARNING RabbitMQQueues]: local: scans: 40 message(s), no consumers; "
+        "dead-letter queue scans.dlq holds 3 message(s)" in run.out
+    )
+    assert "PostgresReachable" not in run.out.split("[app]")[0]  # SQLite profile: skipped, not an error

@@ -1,0 +1,38 @@
+"""Reset fixtures: the sshd fleet, a fake Kubernetes API, and a guard that the sandbox is used."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.wastectl.fleet.conftest import _wide_terminal, fleet, inventory, sshd_fleet
+from tests.wastectl.fleet.harness import Fleet
+from tests.wastectl.health.fakekube import FakeKube, healthy_cluster
+
+__all__ = ["_wide_terminal", "fleet", "inventory", "sshd_fleet"]
+
+
+@pytest.fixture
+def kube(fleet: Fleet) -> Iterator[FakeKube]:
+    fake = FakeKube().start()
+    healthy_cluster(fake, [(n.name, f"10.0.1.{i + 10}") for i, n in enumerate(fleet.nodes)])
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def kubeconfig(kube: FakeKube, tmp_path: Path) -> Path:
+    return kube.write_kubeconfig(tmp_path / "kubeconfig")
+
+
+@pytest.fixture
+def sandbox(fleet: Fleet) -> Iterator[str]:
+    """The test-only `--root-prefix`: `{node}` is filled per node, so each node wipes its own sandbox.
+    Afterwards, fail if the stand-in sudo refused an `rm` outside the sandbox.
+    """
+    yield str(fleet.base / "{node}" / "root")
+    for node in fleet.nodes:
+        refused = [line for line in node.calls() if line.startswith("REFUSED")]
+        assert not refused, f"reset tried to touch paths outside the sandbox: {refused}"

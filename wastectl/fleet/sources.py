@@ -1,0 +1,168 @@
+"""The three inventory sources. boto3 is imported only when EC2 is actually asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wastectl.errors import WastectlError
+from wastectl.exitcodes import ExitCode
+from wastectl.fleet.inventory import bad_file, read_json, ssh_defaults
+from wastectl.fleet.model import Inventory, Node, SSHConfig
+
+if TYPE_CHECKING:
+    from wastectl.fleet.inventory import InventoryOptions
+
+_NODE_KEYS = {"name", "role", "host", "port", "user", "key", "jump", "private_ip", "instance_id"}
+
+
+def load_static(path: Path, options: InventoryOptions) -> Inventory:
+    """Static YAML: `cluster`, optional `ssh:` defaults, `kubeconfig`, `api_url`, and `nodes:`."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise bad_file(path, "no such file") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise bad_file(path, f"not YAML ({exc})") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("nodes"), list) or not raw["nodes"]:
+        raise bad_file(path, "expected a mapping with a non-empty `nodes:` list")
+    if raw.get("ssh") is not None and not isinstance(raw["ssh"], dict):
+        raise bad_file(path, "`ssh:` must be a mapping")
+    try:
+        defaults = ssh_defaults(raw.get("ssh"), options)
+    except (TypeError, ValueError) as exc:
+        raise bad_file(path, f"ssh: {exc}") from None
+    nodes: list[Node] = []
+    for index, item in enumerate(raw["nodes"]):
+        nodes.append(_static_node(path, index, item, defaults, options))
+    names = [node.name for node in nodes]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise bad_file(path, "duplicate node names: " + ", ".join(duplicates))
+    base = path.parent
+    kubeconfig = raw.get("kubeconfig")
+    return Inventory(
+        cluster=str(raw.get("cluster") or options.cluster),
+        source=f"static:{path}",
+        nodes=tuple(nodes),
+        kubeconfig=(base / Path(str(kubeconfig)).expanduser()) if kubeconfig else None,
+        api_url=str(raw["api_url"]) if raw.get("api_url") else None,
+    )
+
+
+def _static_node(path: Path, index: int, item: Any, defaults: SSHConfig, options: InventoryOptions) -> Node:
+    if not isinstance(item, dict):
+        raise bad_file(path, f"nodes[{index}] must be a mapping")
+    unknown = sorted(set(item) - _NODE_KEYS)
+    if unknown:
+        raise bad_file(path, f"nodes[{index}]: unknown keys {', '.join(unknown)}")
+    missing = [key for key in ("name", "host") if not item.get(key)]
+    if missing:
+        raise bad_file(path, f"nodes[{index}]: missing {', '.join(missing)}")
+    from wastectl.fleet.inventory import _ssh_fields
+
+    try:
+        ssh = defaults.merged(**_ssh_fields({k: item.get(k) for k in ("user", "port", "key", "jump")}))
+    except (TypeError, ValueError) as exc:
+        raise bad_file(path, f"nodes[{index}]: {exc}") from None
+    ssh = ssh.merged(**options.ssh)
+    if not 0 < ssh.port < 65536:
+        raise bad_file(path, f"nodes[{index}]: port {ssh.port} out of range")
+    return Node(
+        name=str(item["name"]),
+        role=str(item.get("role") or "worker"),
+        host=str(item["host"]),
+        ssh=ssh,
+        instance_id=item.get("instance_id"),
+        public_ip=str(item["host"]),
+        private_ip=item.get("private_ip"),
+        state="static",
+    )
+
+
+def load_terraform(path: Path, options: InventoryOptions) -> Inventory:
+    """`terraform output -json`: `{"nodes": {"value": {"<name>": {role, public_ip, private_ip, ...}}}}`."""
+    raw = read_json(path)
+    nodes_out = raw.get("nodes") if isinstance(raw, dict) else None
+    value = nodes_out.get("value") if isinstance(nodes_out, dict) else None
+    if not isinstance(value, dict) or not value:
+        raise bad_file(path, "expected a `nodes` output whose value maps node names to their attributes")
+    ssh = ssh_defaults(None, options)
+    nodes: list[Node] = []
+    for name, attrs in value.items():
+        if not isinstance(attrs, dict):
+            raise bad_file(path, f"nodes.{name} must be an object")
+        host = attrs.get("public_ip") or attrs.get("private_ip")
+        if not host:
+            raise bad_file(path, f"nodes.{name} has neither public_ip nor private_ip")
+        nodes.append(
+            Node(
+                name=str(name).removeprefix("k8s-"),
+                role=str(attrs.get("role") or "worker"),
+                host=str(host),
+                ssh=ssh,
+                instance_id=attrs.get("instance_id"),
+                public_ip=attrs.get("public_ip"),
+                private_ip=attrs.get("private_ip"),
+                state=attrs.get("state") or "unknown",
+                instance_type=attrs.get("instance_type"),
+                availability_zone=attrs.get("availability_zone") or attrs.get("az"),
+                launch_time=attrs.get("launch_time"),
+            )
+        )
+    return Inventory(cluster=options.cluster, source=f"terraform:{path}", nodes=tuple(nodes))
+
+
+def ec2_client(options: InventoryOptions) -> Any:
+    import boto3  # type: ignore[import-untyped]
+
+    return boto3.client(
+        "ec2", region_name=options.region or "ap-northeast-2", endpoint_url=options.endpoint_url
+    )
+
+
+def load_ec2(options: InventoryOptions) -> Inventory:
+    """Running instances tagged `<cluster_tag>=<cluster>`; the node name is the `Name` tag minus `k8s-`."""
+    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+    client = ec2_client(options)
+    where = f"{client.meta.region_name} at {client.meta.endpoint_url}"
+    filters = [
+        {"Name": f"tag:{options.cluster_tag}", "Values": [options.cluster]},
+        {"Name": "instance-state-name", "Values": ["running"]},
+    ]
+    ssh = ssh_defaults(None, options)
+    nodes: list[Node] = []
+    try:
+        for page in client.get_paginator("describe_instances").paginate(Filters=filters):
+            for reservation in page["Reservations"]:
+                nodes.extend(_ec2_node(instance, ssh) for instance in reservation["Instances"])
+    except (BotoCoreError, ClientError) as exc:
+        raise WastectlError(
+            f"EC2 inventory failed ({where}): {exc}",
+            hint="check AWS credentials, --region and --aws-endpoint-url",
+            exit_code=ExitCode.USAGE,
+        ) from None
+    nodes.sort(key=lambda node: (not node.is_control_plane, node.name))
+    return Inventory(cluster=options.cluster, source=f"ec2:{where}", nodes=tuple(nodes))
+
+
+def _ec2_node(instance: dict[str, Any], ssh: SSHConfig) -> Node:
+    tags = {tag["Key"]: tag["Value"] for tag in instance.get("Tags", [])}
+    name = tags.get("Name", instance["InstanceId"]).removeprefix("k8s-")
+    launch = instance.get("LaunchTime")
+    return Node(
+        name=name,
+        role=(tags.get("Role") or "worker").lower(),
+        host=instance.get("PublicIpAddress") or instance.get("PrivateIpAddress") or "",
+        ssh=ssh,
+        instance_id=instance["InstanceId"],
+        public_ip=instance.get("PublicIpAddress"),
+        private_ip=instance.get("PrivateIpAddress"),
+        state=instance.get("State", {}).get("Name"),
+        instance_type=instance.get("InstanceType"),
+        availability_zone=instance.get("Placement", {}).get("AvailabilityZone"),
+        launch_time=launch.isoformat() if launch is not None else None,
+    )

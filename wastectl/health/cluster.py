@@ -1,0 +1,136 @@
+"""Cluster-layer checks through the Kubernetes API (kubeconfig fetched from the master by default)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from wastectl.fleet.model import Inventory
+from wastectl.health.model import fail, warn
+from wastectl.kube.client import KubeClient
+
+CNI_DAEMONSETS = ("calico-node", "kube-flannel-ds", "cilium", "aws-node", "weave-net", "kube-router")
+PRESSURE = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
+
+ClusterCheck = Callable[[KubeClient, Inventory], str]
+
+
+def api_ready(kube: KubeClient, inventory: Inventory) -> str:
+    status, body = kube.text("/readyz?verbose")
+    failing = [line[3:].split(" ")[0] for line in body.splitlines() if line.startswith("[-]")]
+    if status != 200 or failing:
+        raise fail(f"/readyz HTTP {status}; failing: {', '.join(failing) or body.strip()[-120:]}")
+    return f"/readyz ok ({sum(1 for line in body.splitlines() if line.startswith('[+]'))} checks passed)"
+
+
+def _condition(node: dict[str, Any], kind: str) -> str | None:
+    for cond in node.get("status", {}).get("conditions") or []:
+        if cond.get("type") == kind:
+            return str(cond.get("status"))
+    return None
+
+
+def match_nodes(kube_nodes: list[dict[str, Any]], inventory: Inventory) -> dict[str, dict[str, Any] | None]:
+    """Inventory node name -> its Node object (matched by name, k8s-<name>, or InternalIP)."""
+    out: dict[str, dict[str, Any] | None] = {}
+    for node in inventory.nodes:
+        found = None
+        for item in kube_nodes:
+            name = item.get("metadata", {}).get("name", "")
+            addresses = {a.get("address") for a in item.get("status", {}).get("addresses") or []}
+            if name in (node.name, f"k8s-{node.name}") or (node.private_ip and node.private_ip in addresses):
+                found = item
+                break
+        out[node.name] = found
+    return out
+
+
+def nodes_ready(kube: KubeClient, inventory: Inventory) -> str:
+    matched = match_nodes(kube.items("/api/v1/nodes"), inventory)
+    missing = [name for name, item in matched.items() if item is None]
+    not_ready = [
+        name for name, item in matched.items() if item is not None and _condition(item, "Ready") != "True"
+    ]
+    ready = len(matched) - len(missing) - len(not_ready)
+    summary = f"{ready}/{len(matched)} inventory nodes Ready"
+    if missing or not_ready:
+        detail = [f"not registered: {', '.join(missing)}"] if missing else []
+        detail += [f"NotReady: {', '.join(not_ready)}"] if not_ready else []
+        raise fail(f"{summary}; " + "; ".join(detail))
+    return summary
+
+
+def node_pressure(kube: KubeClient, inventory: Inventory) -> str:
+    problems = []
+    nodes = kube.items("/api/v1/nodes")
+    for item in nodes:
+        flagged = [kind for kind in PRESSURE if _condition(item, kind) == "True"]
+        if flagged:
+            problems.append(f"{item['metadata']['name']}: {', '.join(flagged)}")
+    if problems:
+        raise fail("; ".join(problems))
+    return f"no pressure on {len(nodes)} node(s)"
+
+
+def _pod_problem(pod: dict[str, Any]) -> str | None:
+    phase = pod.get("status", {}).get("phase")
+    if phase == "Succeeded":
+        return None
+    if phase != "Running":
+        return str(phase)
+    for status in pod.get("status", {}).get("containerStatuses") or []:
+        if not status.get("ready"):
+            reason = (status.get("state", {}).get("waiting") or {}).get("reason")
+            return reason or "not ready"
+    return None
+
+
+def kube_system_pods(kube: KubeClient, inventory: Inventory) -> str:
+    pods = kube.items("/api/v1/namespaces/kube-system/pods")
+    bad = [(p["metadata"]["name"], problem) for p in pods if (problem := _pod_problem(p))]
+    if bad:
+        raise fail(
+            f"{len(bad)}/{len(pods)} kube-system pods unhealthy: "
+            + ", ".join(f"{name} ({why})" for name, why in bad[:8])
+        )
+    return f"{len(pods)} kube-system pods healthy"
+
+
+def coredns(kube: KubeClient, inventory: Inventory) -> str:
+    items = kube.items("/apis/apps/v1/namespaces/kube-system/deployments", labelSelector="k8s-app=kube-dns")
+    if not items:
+        raise fail("no CoreDNS deployment (k8s-app=kube-dns) in kube-system")
+    dep = items[0]
+    want = dep.get("spec", {}).get("replicas", 1)
+    have = dep.get("status", {}).get("availableReplicas") or 0
+    if have < want:
+        raise fail(f"CoreDNS {have}/{want} replicas available")
+    return f"CoreDNS {have}/{want} replicas available"
+
+
+def cni_daemonset(kube: KubeClient, inventory: Inventory) -> str:
+    sets = [d for d in kube.items("/apis/apps/v1/daemonsets") if d["metadata"]["name"] in CNI_DAEMONSETS]
+    if not sets:
+        raise fail("no CNI DaemonSet found (" + ", ".join(CNI_DAEMONSETS) + ")")
+    problems, seen = [], []
+    for ds in sets:
+        status = ds.get("status", {})
+        desired, ready = status.get("desiredNumberScheduled", 0), status.get("numberReady", 0)
+        seen.append(f"{ds['metadata']['name']} {ready}/{desired}")
+        if desired == 0 or ready < desired:
+            problems.append(f"{ds['metadata']['name']} {ready}/{desired} ready")
+        elif desired < len(inventory.nodes):
+            raise warn(f"{ds['metadata']['name']} scheduled on {desired} of {len(inventory.nodes)} nodes")
+    if problems:
+        raise fail("; ".join(problems))
+    return ", ".join(seen)
+
+
+CLUSTER_CHECKS: dict[str, ClusterCheck] = {
+    "APIServerReady": api_ready,
+    "NodesReady": nodes_ready,
+    "NodePressure": node_pressure,
+    "KubeSystemPods": kube_system_pods,
+    "CoreDNS": coredns,
+    "CNIDaemonSet": cni_daemonset,
+}

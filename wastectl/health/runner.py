@@ -1,0 +1,228 @@
+"""Run the selected checks of every layer concurrently, then score them.
+
+Score: every reported check counts 1; ok = 1, warn = 0.5, fail/error = 0; skipped and ignored
+checks do not count. Exit: 0 no ERROR, 1 ERRORs found, 2 nothing could be checked.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wastectl.exitcodes import ExitCode
+from wastectl.fleet.model import Inventory
+from wastectl.health.app import APP_CHECKS, AppTarget
+from wastectl.health.cluster import CLUSTER_CHECKS
+from wastectl.health.model import CheckSpec, Layer, Outcome, Result, Status
+from wastectl.health.registry import SPECS
+
+KUBE_APP_CHECKS = {"Deployments", "CrashLoop", "Restarts", "PVCsBound", "HelmReleases"}
+
+
+@dataclass(frozen=True)
+class HealthOptions:
+    layers: frozenset[Layer]
+    ignore: frozenset[str]  # lower-cased check IDs
+    local: bool = False
+    kubeconfig: Path | None = None
+    api_url: str | None = None
+    database_url: str | None = None
+    redis_url: str | None = None
+    rabbitmq_api: str | None = None
+    accept_new: bool = False
+    root_prefix: str = ""
+
+
+@dataclass
+class Report:
+    target: str
+    results: list[Result]
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def counted(self) -> list[Result]:
+        return [r for r in self.results if r.credit is not None]
+
+    @property
+    def score(self) -> int:
+        counted = self.counted
+        if not counted:
+            return 0
+        return round(100 * sum(r.credit or 0.0 for r in counted) / len(counted))
+
+    @property
+    def errors(self) -> list[Result]:
+        return [r for r in self.results if r.level == "ERROR"]
+
+    @property
+    def warnings(self) -> list[Result]:
+        return [r for r in self.results if r.level == "WARNING"]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        counted = self.counted
+        if not counted or all(r.status is Status.error for r in counted):
+            return ExitCode.USAGE
+        return ExitCode.FAILURE if self.errors else ExitCode.OK
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "score": self.score,
+            "healthy": self.exit_code is ExitCode.OK,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "passed": sum(1 for r in self.results if r.status is Status.ok),
+            "skipped": sum(1 for r in self.results if r.status is Status.skip),
+            "ignored": self.ignored,
+            "checks": [r.as_dict() for r in self.results],
+        }
+
+
+def selected_specs(options: HealthOptions) -> list[CheckSpec]:
+    return [s for s in SPECS if s.layer in options.layers and s.id.lower() not in options.ignore]
+
+
+def _call(spec: CheckSpec, target: str, fn: Callable[[], str]) -> Result:
+    started = time.monotonic()
+    try:
+        message, status = fn(), Status.ok
+    except Outcome as outcome:
+        message, status = outcome.message, outcome.status
+    except Exception as exc:  # KubeError, httpx/psycopg errors...: the check could not run
+        message, status = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}", Status.error
+    return Result(
+        spec.id, spec.layer, spec.severity, target, status, message, spec.fix, time.monotonic() - started
+    )
+
+
+def _errored(specs: list[CheckSpec], target: str, message: str) -> list[Result]:
+    return [Result(s.id, s.layer, s.severity, target, Status.error, message, s.fix) for s in specs]
+
+
+def _bind_app(spec: CheckSpec, target: AppTarget) -> Callable[[], str]:
+    return lambda: APP_CHECKS[spec.id](target)
+
+
+def _bind_cluster(spec: CheckSpec, kube: Any, inventory: Inventory) -> Callable[[], str]:
+    return lambda: CLUSTER_CHECKS[spec.id](kube, inventory)
+
+
+def run_local(options: HealthOptions, target: AppTarget) -> Report:
+    specs = [s for s in selected_specs(options) if s.layer is Layer.app]
+    with ThreadPoolExecutor(max_workers=max(1, len(specs))) as pool:
+        futures = [pool.submit(_call, s, "local", _bind_app(s, target)) for s in specs]
+        results = [f.result() for f in futures]
+    return Report("local", results, sorted(options.ignore))
+
+
+def run_cluster(inventory: Inventory, options: HealthOptions) -> Report:
+    from wastectl.fleet.knownhosts import known_hosts_path
+    from wastectl.fleet.parallel import map_nodes
+    from wastectl.health.node import run_node
+
+    specs = selected_specs(options)
+    node_ids = {s.id for s in specs if s.layer is Layer.node}
+    cluster_specs = [s for s in specs if s.layer is Layer.cluster]
+    app_specs = [s for s in specs if s.layer is Layer.app]
+    known_hosts = known_hosts_path(inventory.cluster)
+    stop = threading.Event()
+
+    def nodes() -> list[Result]:
+        if not node_ids:
+            return []
+        per_node = map_nodes(
+            list(inventory.nodes),
+            lambda n: run_node(
+                n,
+                selected=node_ids,
+                known_hosts=known_hosts,
+                accept_new=options.accept_new,
+                cluster=inventory.cluster,
+            ),
+            stop=stop,
+        )
+        if stop.is_set():  # Ctrl-C while the nodes were being checked: stop here, exit 130
+            raise KeyboardInterrupt
+        return [result for results in per_node for result in results]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        node_future = pool.submit(nodes)
+        api_results = _api_layers(inventory, options, cluster_specs, app_specs)
+        results = node_future.result() + api_results
+    return Report(f"cluster {inventory.cluster} ({inventory.source})", results, sorted(options.ignore))
+
+
+def _api_layers(
+    inventory: Inventory, options: HealthOptions, cluster_specs: list[CheckSpec], app_specs: list[CheckSpec]
+) -> list[Result]:
+    from wastectl.kube.client import KubeClient
+
+    needs_kube = cluster_specs + [s for s in app_specs if s.id in KUBE_APP_CHECKS]
+    kube = None
+    kube_error = ""
+    if needs_kube:
+        try:
+            kube = open_kube(inventory, options)
+        except Exception as exc:
+            kube_error = getattr(exc, "message", None) or str(exc)
+    results: list[Result] = []
+    if kube is None and needs_kube:
+        results += _errored(needs_kube, "cluster", f"not checked: {kube_error}")
+    target = AppTarget(
+        kube=kube,
+        api_url=options.api_url or inventory.api_url,
+        database_url=options.database_url,
+        redis_url=options.redis_url,
+        rabbitmq_api=options.rabbitmq_api,
+    )
+    jobs: list[tuple[CheckSpec, Callable[[], str]]] = []
+    if kube is not None:
+        k: KubeClient = kube
+        jobs += [(s, _bind_cluster(s, k, inventory)) for s in cluster_specs]
+    jobs += [(s, _bind_app(s, target)) for s in app_specs if kube is not None or s.id not in KUBE_APP_CHECKS]
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
+            futures = [
+                pool.submit(_call, spec, "cluster" if spec.layer is Layer.cluster else "app", fn)
+                for spec, fn in jobs
+            ]
+            results += [f.result() for f in futures]
+    finally:
+        if kube is not None:
+            kube.close()
+    return results
+
+
+def open_kube(inventory: Inventory, options: HealthOptions) -> Any:
+    """The kubeconfig given, else the inventory's, else admin.conf fetched from the master."""
+    from wastectl.errors import WastectlError
+    from wastectl.fleet.knownhosts import known_hosts_path
+    from wastectl.fleet.ssh import Connection
+    from wastectl.kube.client import KubeClient, fetch_admin_kubeconfig
+
+    path = options.kubeconfig or inventory.kubeconfig
+    if path is not None:
+        return KubeClient.from_kubeconfig(path)
+    master = inventory.control_plane()
+    if master is None:
+        raise WastectlError("no kubeconfig and no master node in the inventory to fetch one from")
+    with (
+        Connection(
+            master,
+            known_hosts=known_hosts_path(inventory.cluster),
+            accept_new=options.accept_new,
+            cluster=inventory.cluster,
+        ) as conn,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        fetched = fetch_admin_kubeconfig(
+            conn, Path(tmp) / "admin.conf", root_prefix=options.root_prefix.replace("{node}", master.name)
+        )
+        return KubeClient.from_kubeconfig(fetched)
