@@ -101,13 +101,18 @@ def measure(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--bare-home",
+        action="store_true",
+        help="node sessions get HOME=<node dir>: the bench host's ~/.bashrc is not run per session",
+    )
     parser.add_argument("--sizes", default="4,16")
     parser.add_argument("--delays", default="0,0.5", help="simulated node-side seconds per command")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["XDG_STATE_HOME"] = str(Path(tmp) / "state")
         for size in (int(s) for s in args.sizes.split(",")):
-            fleet = start_fleet(Path(tmp) / f"fleet{size}", count=size)
+            fleet = start_fleet(Path(tmp) / f"fleet{size}", count=size, bare_home=args.bare_home)
             try:
                 inventory = _inventory(fleet, Path(tmp) / f"fleet{size}")
                 for node in inventory.nodes:  # record host keys once, outside the timings
