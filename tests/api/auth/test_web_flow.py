@@ -134,12 +134,15 @@ def test_callback_provider_failures(client: TestClient, fake: FakeProviders, con
         },
     )
     assert response.status_code == 401 and "User denied access" in response.json()["detail"]
+    assert response.json()["code"] == "provider_denied"
+    assert response.headers["www-authenticate"].startswith("Bearer")
 
     bad_code = _authorize(client, "kakao", response_mode="json")
     response = client.get(
         "/api/v1/auth/kakao/callback", params={"state": bad_code["state"], "code": "forged"}
     )
     assert response.status_code == 401 and "authorization code not found" in response.json()["detail"]
+    assert response.headers["www-authenticate"].startswith("Bearer")
 
     google = _authorize(client, "google", response_mode="json")
     response = client.get("/api/v1/auth/google/callback", params={"state": google["state"], "code": "forged"})
