@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,6 +13,7 @@ from sqlalchemy import func, select
 
 from api.auth.models import LoginAudit, OAuthStateRow
 from api.context import AppContext
+from api.db import utcnow
 from api.users.models import User
 from tests.api.auth.conftest import FRONTEND
 from tests.api.auth.fakes import KAKAO_CLIENT_ID, FakeProviders
@@ -120,6 +123,25 @@ def test_state_errors_create_nothing(client: TestClient, fake: FakeProviders, co
     assert wrong.status_code == 400 and wrong.json()["code"] == "state_provider_mismatch"
     again = client.get("/api/v1/auth/naver/callback", params={"code": code, "state": naver["state"]})
     assert again.status_code == 400 and again.json()["code"] == "state_invalid"
+    assert _users(context) == 0 and fake.hits == []
+
+
+def test_expired_state_is_400(client: TestClient, fake: FakeProviders, context: AppContext) -> None:
+    """A state past its 10 minutes is refused like an unknown one, on both stores."""
+    started = _authorize(client, "kakao", response_mode="json")
+    code, state = fake.approve(started["authorization_url"], fake.kakao_user(6116))
+    if context.redis is not None:
+        key = f"{context.settings.redis_prefix}oauth:state:{state}"
+        assert context.redis.pexpire(key, 1)
+        time.sleep(0.05)
+    else:
+        with context.session_factory() as session:
+            row = session.get(OAuthStateRow, state)
+            assert row is not None
+            row.expires_at = utcnow() - timedelta(seconds=1)
+            session.commit()
+    response = client.get("/api/v1/auth/kakao/callback", params={"code": code, "state": state})
+    assert response.status_code == 400 and response.json()["code"] == "state_invalid", response.text
     assert _users(context) == 0 and fake.hits == []
 
 
