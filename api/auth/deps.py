@@ -24,12 +24,22 @@ def unauthorized(detail: str) -> ApiError:
     return _unauthorized(detail)
 
 
+def _challenge_description(detail: str) -> str:
+    """`detail` cut to the characters RFC 6750 allows in `error_description` (%x20-21/23-5B/5D-7E).
+
+    Error texts can echo parts of an attacker's token (PyJWT's "Unsupported critical extension:
+    <crit>"); a non-Latin-1 character there would make the header unencodable (a 500).
+    """
+    return "".join(ch if " " <= ch <= "~" and ch not in '"\\' else "?" for ch in detail)[:200]
+
+
 def _unauthorized(detail: str) -> ApiError:
+    description = _challenge_description(detail)
     return ApiError(
         401,
         detail,
         code="unauthorized",
-        headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{detail}"'},
+        headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'},
     )
 
 

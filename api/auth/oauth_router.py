@@ -169,7 +169,10 @@ def _provider_profile(
 ) -> ProviderProfile:
     if error:
         raise ApiError(
-            401, f"{pending.provider} login failed: {error_description or error}", code="provider_denied"
+            401,
+            f"{pending.provider} login failed: {error_description or error}",
+            code="provider_denied",
+            headers={"WWW-Authenticate": "Bearer"},  # every 401 carries a challenge (RFC 9110)
         )
     if not code:
         raise _bad_request("code is missing", "code_missing")

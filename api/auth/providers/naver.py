@@ -1,7 +1,10 @@
 """Naver Login: nid (authorize, token) and openapi (`/v1/nid/me`, `/v1/nid/verify`).
 
 Naver answers errors with HTTP 200 as often as with 401, so `resultcode` is always checked
-(`"00"` is success). The token endpoint reports errors as `{"error", "error_description"}`.
+(`"00"` is success). `"024"` (authentication failed) and `"028"` (no authentication header) mean
+the token is not valid (401); the others (`"403"` API not permitted for the app, `"404"`, `"500"`)
+are Naver's or our configuration's trouble, not the user's (502). The token endpoint reports
+errors as `{"error", "error_description"}`.
 Naver has no PKCE; `state` is sent with the code exchange instead.
 """
 
@@ -19,6 +22,8 @@ from api.auth.providers.base import (
     ProviderUnavailable,
     text_or_none,
 )
+
+_TOKEN_REJECTED = frozenset({"024", "028"})
 
 
 class NaverProvider(HttpProvider):
@@ -61,9 +66,12 @@ class NaverProvider(HttpProvider):
             headers={"Authorization": f"Bearer {access_token}"},
         )
         body = self.json_body(response)
-        if body.get("resultcode") != "00":
+        resultcode = body.get("resultcode")
+        if resultcode != "00":
             message = body.get("message") or f"HTTP {response.status_code}"
-            raise ProviderRejected(f"naver rejected the access token: {body.get('resultcode')} {message}")
+            if resultcode in _TOKEN_REJECTED or response.status_code == 401:
+                raise ProviderRejected(f"naver rejected the access token: {resultcode} {message}")
+            raise ProviderUnavailable(f"naver API error {resultcode}: {message}")
         inner = body.get("response")
         if not isinstance(inner, dict):
             raise ProviderUnavailable("naver answered without a response object")

@@ -19,6 +19,10 @@ def test_acceptance_scenario(client: TestClient, fake: FakeProviders) -> None:
         "/api/v1/auth/kakao/callback", params={"code": code, "state": state}, follow_redirects=False
     )
     assert callback.status_code == 302 and callback.headers["location"].startswith(FRONTEND)
+    cookies = {c.split("=", 1)[0]: c for c in callback.headers.get_list("set-cookie")}
+    assert set(cookies) == {"waste_access", "waste_refresh"}
+    for cookie in cookies.values():
+        assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=lax" in cookie, cookie
     assert client.get("/api/v1/users/me").json()["nickname"] == "웹유저"
     # The refresh cookie refreshes (and is rotated) for the browser too.
     web_refresh = client.post("/api/v1/auth/refresh")
@@ -40,12 +44,17 @@ def test_acceptance_scenario(client: TestClient, fake: FakeProviders) -> None:
         client.post("/api/v1/auth/refresh", json={"refresh_token": refreshed["refresh_token"]}).status_code
         == 401
     )
+    revoked = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {refreshed['access_token']}"})
+    assert revoked.status_code == 401 and "revoked" in revoked.json()["detail"]
 
     # 4. Log in again and log out.
     again = client.post("/api/v1/auth/naver/token", json={"access_token": fake.naver_user("n-acc")}).json()
     headers = {"Authorization": f"Bearer {again['access_token']}"}
     assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
     assert client.get("/api/v1/users/me", headers=headers).status_code == 401
+    assert (
+        client.post("/api/v1/auth/refresh", json={"refresh_token": again["refresh_token"]}).status_code == 401
+    )
 
 
 def test_openapi_documents_every_endpoint_with_errors(client: TestClient) -> None:
@@ -61,7 +70,21 @@ def test_openapi_documents_every_endpoint_with_errors(client: TestClient) -> Non
         ("/api/v1/auth/dev/token", "post"): {"404"},
         ("/api/v1/users/me", "get"): {"401"},
         ("/api/v1/users/me", "patch"): {"401", "422"},
-        ("/api/v1/users/me", "delete"): {"401"},
+        ("/api/v1/users/me", "delete"): {"401", "503"},
+        ("/api/v1/users/me/stats", "get"): {"401"},
     }
     for (path, method), codes in expected.items():
         assert codes <= set(paths[path][method]["responses"]), (path, method)
+    # Every auth/users operation is listed above, and each error documents the `{detail, code}` body.
+    operations = {
+        (path, method)
+        for path, item in paths.items()
+        if path.startswith(("/api/v1/auth/", "/api/v1/users/"))
+        for method in item
+    }
+    assert operations == set(expected)
+    for path, method in operations:
+        for status, response in paths[path][method]["responses"].items():
+            if status[0] in "45" and status != "422":
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (path, method, status)

@@ -184,6 +184,25 @@ def test_naver_error_with_http_200(client: TestClient, fake: FakeProviders, cont
     _assert_nothing_created(context)
 
 
+@pytest.mark.parametrize(("resultcode", "message"), [("500", "Internal Server Error"), ("403", "Forbidden")])
+def test_naver_server_side_resultcodes_are_502(
+    client: TestClient, fake: FakeProviders, context: AppContext, resultcode: str, message: str
+) -> None:
+    """A Naver failure that is not about the token (HTTP 200, resultcode 500/403) is not a 401."""
+    fake.server.clear()
+    fake.server.expect_request("/openapi/v1/nid/verify").respond_with_json(
+        {"resultcode": resultcode, "message": message}
+    )
+    response = client.post("/api/v1/auth/naver/token", json={"access_token": "whatever"})
+    assert response.status_code == 502, response.text
+    assert response.json() == {
+        "detail": f"naver API error {resultcode}: {message}",
+        "code": "provider_unavailable",
+    }
+    assert "www-authenticate" not in response.headers
+    _assert_nothing_created(context)
+
+
 @pytest.mark.parametrize("fault", ["timeout", "500", "html"])
 def test_provider_outage_is_502_without_partial_user(
     client: TestClient, fake: FakeProviders, context: AppContext, fault: str

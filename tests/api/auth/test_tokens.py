@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -93,3 +95,22 @@ def test_token_ttls_are_configurable(make_settings: Callable[..., Settings]) -> 
     now = datetime.now(UTC)
     _, claims = issue_token(settings, user_id=uuid.uuid4(), token_type="access", provider="dev", now=now)
     assert claims.expires_at - now == timedelta(seconds=60)
+
+
+def test_token_text_echoed_in_the_challenge_stays_encodable(client: TestClient) -> None:
+    """PyJWT echoes an unverified `crit` header value; non-Latin-1 text there was a 500."""
+
+    def segment(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    header = segment({"alg": "HS256", "crit": ["한글", 'a"b']})
+    token = f"{header}.{segment({'sub': 'x'})}.c2ln"
+    for response in (
+        client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}),
+        client.post("/api/v1/auth/refresh", json={"refresh_token": token}),
+    ):
+        assert response.status_code == 401, response.text
+        assert "한글" in response.json()["detail"]
+        challenge = response.headers["www-authenticate"]
+        assert challenge.startswith('Bearer error="invalid_token", error_description="invalid token:')
+        assert challenge.count('"') == 4 and challenge.isascii()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,6 +13,7 @@ from sqlalchemy import func, select
 
 from api.auth.models import LoginAudit, OAuthStateRow
 from api.context import AppContext
+from api.db import utcnow
 from api.users.models import User
 from tests.api.auth.conftest import FRONTEND
 from tests.api.auth.fakes import KAKAO_CLIENT_ID, FakeProviders
@@ -123,6 +126,25 @@ def test_state_errors_create_nothing(client: TestClient, fake: FakeProviders, co
     assert _users(context) == 0 and fake.hits == []
 
 
+def test_expired_state_is_400(client: TestClient, fake: FakeProviders, context: AppContext) -> None:
+    """A state past its 10 minutes is refused like an unknown one, on both stores."""
+    started = _authorize(client, "kakao", response_mode="json")
+    code, state = fake.approve(started["authorization_url"], fake.kakao_user(6116))
+    if context.redis is not None:
+        key = f"{context.settings.redis_prefix}oauth:state:{state}"
+        assert context.redis.pexpire(key, 1)
+        time.sleep(0.05)
+    else:
+        with context.session_factory() as session:
+            row = session.get(OAuthStateRow, state)
+            assert row is not None
+            row.expires_at = utcnow() - timedelta(seconds=1)
+            session.commit()
+    response = client.get("/api/v1/auth/kakao/callback", params={"code": code, "state": state})
+    assert response.status_code == 400 and response.json()["code"] == "state_invalid", response.text
+    assert _users(context) == 0 and fake.hits == []
+
+
 def test_callback_provider_failures(client: TestClient, fake: FakeProviders, context: AppContext) -> None:
     denied = _authorize(client, "kakao", response_mode="json")
     response = client.get(
@@ -134,12 +156,15 @@ def test_callback_provider_failures(client: TestClient, fake: FakeProviders, con
         },
     )
     assert response.status_code == 401 and "User denied access" in response.json()["detail"]
+    assert response.json()["code"] == "provider_denied"
+    assert response.headers["www-authenticate"].startswith("Bearer")
 
     bad_code = _authorize(client, "kakao", response_mode="json")
     response = client.get(
         "/api/v1/auth/kakao/callback", params={"state": bad_code["state"], "code": "forged"}
     )
     assert response.status_code == 401 and "authorization code not found" in response.json()["detail"]
+    assert response.headers["www-authenticate"].startswith("Bearer")
 
     google = _authorize(client, "google", response_mode="json")
     response = client.get("/api/v1/auth/google/callback", params={"state": google["state"], "code": "forged"})
