@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import __version__
+from api.auth.dev_router import dev_router
 from api.auth.router import router as auth_router
 from api.context import AppContext
 from api.errors import install_error_handlers
@@ -56,6 +57,9 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     install_error_handlers(app)
     install_metrics(app)
     app.include_router(health_router)
+    # Before the provider routes (`/auth/{provider}/token` would match `dev`). In production it
+    # answers 404 and is left out of the OpenAPI schema.
+    app.include_router(dev_router, prefix=API_PREFIX, include_in_schema=not settings.is_production)
     for router in (
         auth_router,
         users_router,

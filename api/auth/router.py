@@ -6,7 +6,6 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import select
 
 from api.auth.cookies import clear_auth_cookies, set_auth_cookies
 from api.auth.deps import (
@@ -17,49 +16,18 @@ from api.auth.deps import (
     CurrentUser,
     unauthorized,
 )
-from api.auth.http import client_info, token_response
-from api.auth.models import AuthSession, SocialAccount
+from api.auth.http import token_response
+from api.auth.models import AuthSession
 from api.auth.oauth_router import router as oauth_router
-from api.auth.schemas import DevTokenRequest, RefreshRequest, SessionPublic, TokenResponse
-from api.auth.service import record_login
-from api.auth.sessions import active_sessions, revoke_session, rotate, start_session
+from api.auth.schemas import RefreshRequest, SessionPublic, TokenResponse
+from api.auth.sessions import active_sessions, revoke_session, rotate
 from api.auth.tokens import InvalidToken, TokenClaims, TokenType, decode_token
-from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError, error_responses
 from api.settings import Settings
 from api.users.models import User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-
-
-@router.post("/dev/token", response_model=TokenResponse, responses=error_responses(404, 422))
-def dev_token(
-    body: DevTokenRequest, request: Request, session: SessionDep, settings: SettingsDep
-) -> TokenResponse:
-    """Development only: sign in as a local user by nickname, without a provider.
-
-    Answers 404 when `WASTE_ENV=production`, as if it did not exist.
-    """
-    if settings.is_production:
-        raise ApiError(404, "Not Found", code="not_found")
-    # Dev users are the ones without a provider link: a dev login never takes over a real account.
-    linked = select(SocialAccount.id).where(SocialAccount.user_id == User.id).exists()
-    user = session.scalars(
-        select(User).where(User.nickname == body.nickname, User.email.is_(None), ~linked).limit(1)
-    ).first()
-    if user is None:
-        user = User(id=uuid.uuid4(), nickname=body.nickname, created_at=utcnow())
-        session.add(user)
-        session.flush()
-    user.last_login_at = utcnow()
-    client = client_info(request)
-    tokens = start_session(session, settings=settings, user_id=user.id, provider="dev", client=client)
-    record_login(
-        session, user_id=user.id, provider="dev", flow="dev", client=client, session_id=tokens.session_id
-    )
-    session.commit()
-    return token_response(user, tokens)
 
 
 @router.post("/refresh", response_model=TokenResponse, responses=error_responses(401, 422))

@@ -49,7 +49,10 @@ def test_dev_token_is_404_in_production(
     settings = make_settings(env="production", jwt_secret="x" * 40, database_url=migrated_postgres_url)
     with TestClient(create_app(settings)) as client:
         response = client.post("/api/v1/auth/dev/token", json={"nickname": "tester"})
+        paths = client.get("/openapi.json").json()["paths"]
     assert response.status_code == 404
+    assert "/api/v1/auth/dev/token" not in paths
+    assert "/api/v1/auth/refresh" in paths
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(client: TestClient, context: AppContext) -> None:

@@ -1,0 +1,53 @@
+"""`POST /auth/dev/token`: sign in without a provider, for local development.
+
+In production it answers 404, as if it did not exist, and `api.main` leaves it out of the OpenAPI
+schema (it stays mounted so that `dev` is not taken for a provider name by `/auth/{provider}/token`).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from api.auth.http import client_info, token_response
+from api.auth.models import SocialAccount
+from api.auth.schemas import DevTokenRequest, TokenResponse
+from api.auth.service import record_login
+from api.auth.sessions import start_session
+from api.db import utcnow
+from api.deps import SessionDep, SettingsDep
+from api.errors import ApiError, error_responses
+from api.users.models import User
+
+dev_router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@dev_router.post("/dev/token", response_model=TokenResponse, responses=error_responses(404, 422))
+def dev_token(
+    body: DevTokenRequest, request: Request, session: SessionDep, settings: SettingsDep
+) -> TokenResponse:
+    """Development only: sign in as a local user by nickname, without a provider.
+
+    404 when `WASTE_ENV=production`, and absent from its OpenAPI schema.
+    """
+    if settings.is_production:
+        raise ApiError(404, "Not Found", code="not_found")
+    # Dev users are the ones without a provider link: a dev login never takes over a real account.
+    linked = select(SocialAccount.id).where(SocialAccount.user_id == User.id).exists()
+    user = session.scalars(
+        select(User).where(User.nickname == body.nickname, User.email.is_(None), ~linked).limit(1)
+    ).first()
+    if user is None:
+        user = User(id=uuid.uuid4(), nickname=body.nickname, created_at=utcnow())
+        session.add(user)
+        session.flush()
+    user.last_login_at = utcnow()
+    client = client_info(request)
+    tokens = start_session(session, settings=settings, user_id=user.id, provider="dev", client=client)
+    record_login(
+        session, user_id=user.id, provider="dev", flow="dev", client=client, session_id=tokens.session_id
+    )
+    session.commit()
+    return token_response(user, tokens)
