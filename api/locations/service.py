@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -137,10 +137,14 @@ def nearby(
     now: datetime | None = None,
 ) -> PointsOut:  # fmt: skip
     now = now or utcnow()
-    points = database_points(session, query, now=now)
-    sparse = len(points) < settings.locations_kakao_min_points
-    # Kakao Local covers Korea only; its places have no opening hours to satisfy open_now.
-    if kakao is None or not sparse or query.open_now or not in_korea(query.lat, query.lng):
+    # "Sparse" counts the points in the radius up to WASTE_LOCATIONS_KAKAO_MIN_POINTS, not just the
+    # `limit` asked for: limit=1 in a dense area must not spend Kakao quota.
+    wanted = max(query.limit, settings.locations_kakao_min_points) if kakao is not None else query.limit
+    found = database_points(session, replace(query, limit=wanted), now=now)
+    points = found[: query.limit]
+    sparse = len(found) < settings.locations_kakao_min_points
+    # Kakao Local covers Korea only; its places have no opening hours to answer open_now either way.
+    if kakao is None or not sparse or query.open_now is not None or not in_korea(query.lat, query.lng):
         return PointsOut(items=points, count=len(points))
     keyword, point_type = _kakao_request(query)
     # Rounded centre (~11 m): nearby requests share cache entries; distances are recomputed exactly.
