@@ -62,7 +62,7 @@ def test_dense_area_does_not_call_kakao(app: tuple[TestClient, AppContext], fake
     assert body["count"] == 4 and body["kakao_used"] is False and fake_kakao.requests == []
 
 
-@pytest.mark.parametrize("mode", ["unauthorized", "forbidden", "quota", "broken"])
+@pytest.mark.parametrize("mode", ["unauthorized", "forbidden", "quota", "broken", "odd"])
 def test_kakao_errors_degrade_to_database_points(
     app: tuple[TestClient, AppContext], fake_kakao: FakeKakao, mode: str
 ) -> None:
