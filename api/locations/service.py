@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -84,10 +84,15 @@ def kakao_out(
     )  # fmt: skip
 
 
-def database_points(session: Session, query: NearbyQuery, *, now: datetime) -> list[PointOut]:
-    """Database points for `query`, nearest first; `open_now=true` pages on until `limit` open ones."""
+def database_points(
+    session: Session, query: NearbyQuery, *, now: datetime, keep: Callable[[PointOut], bool] | None = None
+) -> list[PointOut]:
+    """Database points for `query`, nearest first. With `open_now` or a `keep` filter (applied in
+    Python), it pages on through the radius until `limit` points pass.
+    """
+    filtered = query.open_now is not None or keep is not None
     results: list[PointOut] = []
-    offset, batch = 0, query.limit if query.open_now is None else query.limit * 4
+    offset, batch = 0, query.limit * 4 if filtered else query.limit
     while True:
         found = repository.nearest(
             session, lat=query.lat, lng=query.lng, radius_m=query.radius_m, limit=batch, offset=offset,
@@ -95,9 +100,9 @@ def database_points(session: Session, query: NearbyQuery, *, now: datetime) -> l
         )  # fmt: skip
         for item in found:
             out = point_out(item.point, item.distance_m, now)
-            if query.open_now is None or out.open_now is query.open_now:
+            if (query.open_now is None or out.open_now is query.open_now) and (keep is None or keep(out)):
                 results.append(out)
-        if query.open_now is None or len(found) < batch or len(results) >= query.limit:
+        if not filtered or len(found) < batch or len(results) >= query.limit:
             return results[: query.limit]
         offset += batch
 
@@ -209,15 +214,14 @@ def search(
             return PointsOut(items=[], count=0, degraded=degraded)
         lat, lng = places[0].lat, places[0].lng
     query = NearbyQuery(lat=lat, lng=lng, radius_m=radius_m, limit=limit)
-    points = database_points(session, query, now=now)
     if not places:
         needle = q.strip().lower()
-        points = [
-            p
-            for p in points
-            if needle in " ".join(filter(None, (p.name, p.road_address, p.lot_address))).lower()
-        ]
+        points = database_points(
+            session, query, now=now,
+            keep=lambda p: needle in " ".join(filter(None, (p.name, p.road_address, p.lot_address))).lower(),
+        )  # fmt: skip
         return PointsOut(items=points, count=len(points), degraded=degraded)
+    points = database_points(session, query, now=now)
     extra = [kakao_out(p, lat=lat, lng=lng, point_type=PointType.other, category=None) for p in places]
     items = merge(points, extra, limit=limit)
     return PointsOut(items=items, count=len(items), kakao_used=True)

@@ -202,3 +202,20 @@ def test_kakao_places_within_50m_of_each_other_are_listed_once(
     fake_kakao.add_place("42", "먼 약국", LAT + 0.004, LNG, group="PM9")  # ~220 m from 40: kept
     body = client.get(NEARBY, params={"lat": LAT, "lng": LNG, "category": "medicine"}).json()
     assert [i["id"] for i in body["items"]] == ["kakao:40", "kakao:42"]
+
+
+def test_search_without_kakao_finds_matches_beyond_the_nearest_limit(
+    make_settings: Callable[..., Settings], migrated_postgres_url: str
+) -> None:
+    """The name filter is not applied to the nearest `limit` points only: 20 nearer non-matches."""
+    context = AppContext.from_settings(make_settings(database_url=migrated_postgres_url))
+    try:
+        others = [record(f"o{i}", LAT + 0.0001 * i, LNG, name=f"다른 수거함 {i}") for i in range(1, 21)]
+        add_points(context, [*others, record("hit", LAT + 0.005, LNG, name="시청 재활용함")])
+        with TestClient(create_app(context=context)) as client:
+            search = client.get(SEARCH, params={"q": "시청", "lat": LAT, "lng": LNG, "limit": 5})
+        assert search.status_code == 200
+        assert [i["name"] for i in search.json()["items"]] == ["시청 재활용함"]
+    finally:
+        clear_tables(context)
+        context.close()
