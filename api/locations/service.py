@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEDUP_RADIUS_M = 50.0
+MAX_FILTER_SCAN = 2000
 
 # What to ask Kakao for, by the most specific thing the user asked for. There is no recycling-bin
 # category in Kakao Local, so these are keyword searches (docs/locations.md).
@@ -88,7 +89,8 @@ def database_points(
     session: Session, query: NearbyQuery, *, now: datetime, keep: Callable[[PointOut], bool] | None = None
 ) -> list[PointOut]:
     """Database points for `query`, nearest first. With `open_now` or a `keep` filter (applied in
-    Python), it pages on through the radius until `limit` points pass.
+    Python), it pages on through the radius until `limit` points pass, looking at no more than the
+    nearest `MAX_FILTER_SCAN` points (a dense 20 km radius must not mean a scan of the whole city).
     """
     filtered = query.open_now is not None or keep is not None
     results: list[PointOut] = []
@@ -102,9 +104,9 @@ def database_points(
             out = point_out(item.point, item.distance_m, now)
             if (query.open_now is None or out.open_now is query.open_now) and (keep is None or keep(out)):
                 results.append(out)
-        if not filtered or len(found) < batch or len(results) >= query.limit:
-            return results[: query.limit]
         offset += batch
+        if not filtered or len(found) < batch or len(results) >= query.limit or offset >= MAX_FILTER_SCAN:
+            return results[: query.limit]
 
 
 def merge(database: list[PointOut], extra: list[PointOut], *, limit: int) -> list[PointOut]:
