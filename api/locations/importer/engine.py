@@ -129,7 +129,10 @@ def _records(
             report.skipped.append(Skipped(start, f"bytes that are not valid {report.encoding} text"))
             continue
         if len(cells) != len(header):
-            report.skipped.append(Skipped(start, f"expected {len(header)} columns, found {len(cells)}"))
+            reason = f"expected {len(header)} columns, found {len(cells)}"
+            if last_line > start:  # a quote left open swallows the lines after it into one field
+                reason += f" (the row runs over lines {start}-{last_line}: a quote not closed?)"
+            report.skipped.append(Skipped(start, reason))
             continue
         try:
             record = fmt.build(Row(cells, columns))
