@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import utcnow
-from api.locations.importer.encoding import SNIFF_BYTES, DecodedLines, check_encoding, detect_encoding
+from api.locations.importer.encoding import DecodedLines, check_encoding, detect_file_encoding
 from api.locations.importer.formats import Format, ImportFileError, PointRecord, Row, RowError
 from api.locations.models import CollectionPoint
 
@@ -157,7 +157,7 @@ def import_points(
 ) -> ImportReport:  # fmt: skip
     """Import `path`; ImportFileError when the file as a whole is unusable (nothing is written)."""
     with path.open("rb") as binary:
-        chosen = check_encoding(encoding) if encoding else detect_encoding(binary.read(SNIFF_BYTES))
+        chosen = check_encoding(encoding) if encoding else detect_file_encoding(binary)
         binary.seek(0)
         report = ImportReport(format=fmt.name, source=source or fmt.source, encoding=chosen, strict=strict)
         lines = DecodedLines(binary, chosen)

@@ -314,3 +314,28 @@ def test_broken_csv_quoting_is_named_and_the_rows_before_it_are_kept(
     strict = wastectl("data", "import-points", str(huge), "-f", "generic", "--strict", "--source", "s")
     assert strict.code == 2 and "broken CSV" in strict.out
     assert set(points(db)) == {"좋은 행"}
+
+
+def test_cp949_after_a_long_ascii_start_is_detected(
+    wastectl: Callable[..., Run], db: AppContext, tmp_path: Path
+) -> None:
+    """The first 64 KiB are ASCII only (English header, romanised names): later rows decide."""
+    rng = random.Random(7)  # scattered: collinear points slow cube's GiST down (docs/locations.md)
+    ascii_rows = [
+        [
+            f"a{i}",
+            f"bin {i} {'x' * 60}",
+            "other",
+            f"{rng.uniform(35, 37.5):.6f}",
+            f"{rng.uniform(126.5, 129):.6f}",
+        ]
+        for i in range(900)
+    ]
+    korean = [["k1", "역삼동 의류수거함", "clothing_bin", "37.5", "127.3"]]
+    path = csvs.write(tmp_path / "late.csv", ["source_key", "name", "type", "lat", "lng"],
+                      ascii_rows + korean, "cp949")  # fmt: skip
+    assert path.stat().st_size > 64 * 1024
+    run = wastectl("data", "import-points", str(path), "-f", "generic", "-o", "json")
+    assert run.code == 0, run.out[-500:] + run.err
+    assert run.json["data"]["encoding"] == "cp949" and run.json["data"]["imported"] == 901
+    assert "역삼동 의류수거함" in points(db)
