@@ -131,3 +131,11 @@ def test_open_now_filter_looks_at_a_bounded_number_of_points(
         assert [p.name for p in service.database_points(session, query, now=utcnow())] == ["point open"]
         monkeypatch.setattr(service, "MAX_FILTER_SCAN", 8)  # two pages of 4: the open point is 11th
         assert service.database_points(session, query, now=utcnow()) == []
+
+
+def test_every_bad_field_is_named_in_one_422(client: TestClient) -> None:
+    response = client.get(
+        URL, params={"lat": LAT, "lng": LNG, "radius_m": 99_999, "limit": 99, "category": "x"}
+    )
+    assert response.status_code == 422
+    assert {error["loc"][-1] for error in response.json()["detail"]} == {"radius_m", "limit", "category"}
