@@ -162,7 +162,7 @@ class KakaoLocalClient:
                 is_end=bool(meta.get("is_end", True)),
                 total_count=int(meta.get("total_count", 0)),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise KakaoError("protocol", f"unexpected response shape ({exc!r})") from None
 
     def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -204,7 +204,10 @@ class KakaoLocalClient:
             return None
         if raw is None:
             return None
-        value = json.loads(raw)
+        try:
+            value = json.loads(raw)
+        except ValueError:  # a corrupt entry is a miss; the fresh response overwrites it
+            return None
         return value if isinstance(value, dict) else None
 
     def _cache_set(self, key: str, body: dict[str, Any]) -> None:

@@ -20,26 +20,35 @@ Lat = Annotated[float, Query(ge=-90, le=90, description="Latitude (WGS84)")]
 Lng = Annotated[float, Query(ge=-180, le=180, description="Longitude (WGS84)")]
 
 
+def _error(field: str, message: str, value: object) -> dict[str, object]:
+    """One 422 entry in FastAPI's own shape, for checks that come from settings, not the signature."""
+    return {"type": "value_error", "loc": ("query", field), "msg": message, "input": value}
+
+
 def _invalid(field: str, message: str, value: object) -> RequestValidationError:
-    """A 422 in FastAPI's own shape, for limits that come from settings rather than the signature."""
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ("query", field), "msg": message, "input": value}]
-    )
+    return RequestValidationError([_error(field, message, value)])
 
 
 def _check_caps(
-    settings: Settings, *, radius_m: int | None, limit: int | None, default_limit: int
-) -> tuple[int, int]:
-    """Apply defaults and the configured caps: (radius, limit); defaults never exceed the caps."""
+    settings: Settings, *, radius_m: int | None, limit: int | None, default_limit: int,
+    extra_errors: list[dict[str, object]] | None = None,
+) -> tuple[int, int]:  # fmt: skip
+    """Apply defaults and the configured caps: (radius, limit); defaults never exceed the caps.
+
+    Every failing field is named in one 422, with `extra_errors` from the caller's own checks.
+    """
+    errors = list(extra_errors or ())
     radius = (
         radius_m
         if radius_m is not None
         else min(settings.locations_default_radius_m, settings.locations_max_radius_m)
     )
     if radius > settings.locations_max_radius_m:
-        raise _invalid("radius_m", f"must be at most {settings.locations_max_radius_m}", radius_m)
+        errors.append(_error("radius_m", f"must be at most {settings.locations_max_radius_m}", radius_m))
     if limit is not None and limit > settings.locations_max_limit:
-        raise _invalid("limit", f"must be at most {settings.locations_max_limit}", limit)
+        errors.append(_error("limit", f"must be at most {settings.locations_max_limit}", limit))
+    if errors:
+        raise RequestValidationError(errors)
     return radius, limit if limit is not None else min(default_limit, settings.locations_max_limit)
 
 
@@ -67,11 +76,12 @@ def nearby(
     radius and a Kakao key set: Kakao Local places are merged in (`kakao_used`); Kakao failing gives
     the database points with `degraded: true`.
     """
-    radius, limit = _check_caps(settings, radius_m=radius_m, limit=limit, default_limit=10)
-    if category is not None and category not in CATEGORY_IDS:
-        raise _invalid(
-            "category", f"unknown category; expected one of {', '.join(sorted(CATEGORY_IDS))}", category
-        )
+    unknown = [] if category is None or category in CATEGORY_IDS else [_error(
+        "category", f"unknown category; expected one of {', '.join(sorted(CATEGORY_IDS))}", category
+    )]  # fmt: skip
+    radius, limit = _check_caps(
+        settings, radius_m=radius_m, limit=limit, default_limit=10, extra_errors=unknown
+    )
     query = service.NearbyQuery(
         lat=lat, lng=lng, radius_m=radius, limit=limit, types=tuple(point_types or ()), category=category,
         open_now=open_now,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEDUP_RADIUS_M = 50.0
+MAX_FILTER_SCAN = 2000
 
 # What to ask Kakao for, by the most specific thing the user asked for. There is no recycling-bin
 # category in Kakao Local, so these are keyword searches (docs/locations.md).
@@ -84,10 +85,16 @@ def kakao_out(
     )  # fmt: skip
 
 
-def database_points(session: Session, query: NearbyQuery, *, now: datetime) -> list[PointOut]:
-    """Database points for `query`, nearest first; `open_now=true` pages on until `limit` open ones."""
+def database_points(
+    session: Session, query: NearbyQuery, *, now: datetime, keep: Callable[[PointOut], bool] | None = None
+) -> list[PointOut]:
+    """Database points for `query`, nearest first. With `open_now` or a `keep` filter (applied in
+    Python), it pages on through the radius until `limit` points pass, looking at no more than the
+    nearest `MAX_FILTER_SCAN` points (a dense 20 km radius must not mean a scan of the whole city).
+    """
+    filtered = query.open_now is not None or keep is not None
     results: list[PointOut] = []
-    offset, batch = 0, query.limit if query.open_now is None else query.limit * 4
+    offset, batch = 0, query.limit * 4 if filtered else query.limit
     while True:
         found = repository.nearest(
             session, lat=query.lat, lng=query.lng, radius_m=query.radius_m, limit=batch, offset=offset,
@@ -95,11 +102,11 @@ def database_points(session: Session, query: NearbyQuery, *, now: datetime) -> l
         )  # fmt: skip
         for item in found:
             out = point_out(item.point, item.distance_m, now)
-            if query.open_now is None or out.open_now is query.open_now:
+            if (query.open_now is None or out.open_now is query.open_now) and (keep is None or keep(out)):
                 results.append(out)
-        if query.open_now is None or len(found) < batch or len(results) >= query.limit:
-            return results[: query.limit]
         offset += batch
+        if not filtered or len(found) < batch or len(results) >= query.limit or offset >= MAX_FILTER_SCAN:
+            return results[: query.limit]
 
 
 def merge(database: list[PointOut], extra: list[PointOut], *, limit: int) -> list[PointOut]:
@@ -137,10 +144,14 @@ def nearby(
     now: datetime | None = None,
 ) -> PointsOut:  # fmt: skip
     now = now or utcnow()
-    points = database_points(session, query, now=now)
-    sparse = len(points) < settings.locations_kakao_min_points
-    # Kakao Local covers Korea only; its places have no opening hours to satisfy open_now.
-    if kakao is None or not sparse or query.open_now or not in_korea(query.lat, query.lng):
+    # "Sparse" counts the points in the radius up to WASTE_LOCATIONS_KAKAO_MIN_POINTS, not just the
+    # `limit` asked for: limit=1 in a dense area must not spend Kakao quota.
+    wanted = max(query.limit, settings.locations_kakao_min_points) if kakao is not None else query.limit
+    found = database_points(session, replace(query, limit=wanted), now=now)
+    points = found[: query.limit]
+    sparse = len(found) < settings.locations_kakao_min_points
+    # Kakao Local covers Korea only; its places have no opening hours to answer open_now either way.
+    if kakao is None or not sparse or query.open_now is not None or not in_korea(query.lat, query.lng):
         return PointsOut(items=points, count=len(points))
     keyword, point_type = _kakao_request(query)
     # Rounded centre (~11 m): nearby requests share cache entries; distances are recomputed exactly.
@@ -205,15 +216,14 @@ def search(
             return PointsOut(items=[], count=0, degraded=degraded)
         lat, lng = places[0].lat, places[0].lng
     query = NearbyQuery(lat=lat, lng=lng, radius_m=radius_m, limit=limit)
-    points = database_points(session, query, now=now)
     if not places:
         needle = q.strip().lower()
-        points = [
-            p
-            for p in points
-            if needle in " ".join(filter(None, (p.name, p.road_address, p.lot_address))).lower()
-        ]
+        points = database_points(
+            session, query, now=now,
+            keep=lambda p: needle in " ".join(filter(None, (p.name, p.road_address, p.lot_address))).lower(),
+        )  # fmt: skip
         return PointsOut(items=points, count=len(points), degraded=degraded)
+    points = database_points(session, query, now=now)
     extra = [kakao_out(p, lat=lat, lng=lng, point_type=PointType.other, category=None) for p in places]
     items = merge(points, extra, limit=limit)
     return PointsOut(items=items, count=len(items), kakao_used=True)

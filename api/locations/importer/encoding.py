@@ -25,9 +25,30 @@ def detect_encoding(head: bytes) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
         raise ImportFileError("the file looks like UTF-16 or binary data: save it as UTF-8 or EUC-KR CSV")
+    return _utf8_or_cp949(head)
+
+
+def detect_file_encoding(binary: BinaryIO) -> str:
+    """Like `detect_encoding`, but a head that is plain ASCII (an English header and many ASCII
+    rows) says nothing: then the first later chunk holding non-ASCII bytes decides. The file is
+    read chunk by chunk, never held whole; the caller seeks back to the start.
+    """
+    head = binary.read(SNIFF_BYTES)
+    encoding = detect_encoding(head)
+    if encoding != "utf-8" or not head.isascii():
+        return encoding
+    while chunk := binary.read(SNIFF_BYTES):
+        if not chunk.isascii():
+            # start after a newline: neither UTF-8 nor CP949 uses 0x0A inside a character
+            newline = chunk.find(b"\n")
+            return _utf8_or_cp949(chunk[newline + 1 :] if 0 <= newline < len(chunk) - 1 else chunk)
+    return encoding
+
+
+def _utf8_or_cp949(sample: bytes) -> str:
     for encoding in ("utf-8", "cp949"):
         try:
-            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
         except UnicodeDecodeError:
             continue
         return encoding

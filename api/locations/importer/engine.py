@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import utcnow
-from api.locations.importer.encoding import SNIFF_BYTES, DecodedLines, check_encoding, detect_encoding
+from api.locations.importer.encoding import DecodedLines, check_encoding, detect_file_encoding
 from api.locations.importer.formats import Format, ImportFileError, PointRecord, Row, RowError
 from api.locations.models import CollectionPoint
 
@@ -129,7 +129,10 @@ def _records(
             report.skipped.append(Skipped(start, f"bytes that are not valid {report.encoding} text"))
             continue
         if len(cells) != len(header):
-            report.skipped.append(Skipped(start, f"expected {len(header)} columns, found {len(cells)}"))
+            reason = f"expected {len(header)} columns, found {len(cells)}"
+            if last_line > start:  # a quote left open swallows the lines after it into one field
+                reason += f" (the row runs over lines {start}-{last_line}: a quote not closed?)"
+            report.skipped.append(Skipped(start, reason))
             continue
         try:
             record = fmt.build(Row(cells, columns))
@@ -154,7 +157,7 @@ def import_points(
 ) -> ImportReport:  # fmt: skip
     """Import `path`; ImportFileError when the file as a whole is unusable (nothing is written)."""
     with path.open("rb") as binary:
-        chosen = check_encoding(encoding) if encoding else detect_encoding(binary.read(SNIFF_BYTES))
+        chosen = check_encoding(encoding) if encoding else detect_file_encoding(binary)
         binary.seek(0)
         report = ImportReport(format=fmt.name, source=source or fmt.source, encoding=chosen, strict=strict)
         lines = DecodedLines(binary, chosen)

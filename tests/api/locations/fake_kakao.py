@@ -33,7 +33,7 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
 class FakeKakao:
     api_key: str
     places: list[dict[str, Any]] = field(default_factory=list)
-    mode: str = "ok"  # ok | unauthorized | forbidden | quota | broken
+    mode: str = "ok"  # ok | unauthorized | forbidden | quota | broken | odd
     requests: list[dict[str, str]] = field(default_factory=list)
 
     def add_place(self, place_id: str, name: str, lat: float, lng: float, *, group: str = "") -> None:
@@ -71,6 +71,8 @@ class FakeKakao:
             return _json({"code": -10, "msg": "API limit has been exceeded."}, 400)
         if self.mode == "broken":
             return Response("<html>gateway</html>", status=200, content_type="text/html")
+        if self.mode == "odd":  # JSON, but not the documented shape
+            return _json({"meta": [], "documents": [{"id": "1"}]})
         if not args.get(require):
             return _json({"errorType": "MissingParameter", "message": f"{require} parameter required"}, 400)
         page, size = int(args.get("page", 1)), int(args.get("size", 15))

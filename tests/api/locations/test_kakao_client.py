@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -71,6 +72,7 @@ def test_page_and_size_limits_are_enforced_before_sending(
         ("forbidden", "auth", 403),
         ("quota", "quota", 400),
         ("broken", "protocol", None),
+        ("odd", "protocol", None),
     ],
 )
 def test_error_shapes_become_kakao_errors(
@@ -122,6 +124,23 @@ def test_errors_are_not_cached(
                 client.keyword("의류수거함")
             fake_kakao.mode = "ok"
             assert client.keyword("의류수거함").places == []
+        assert len(fake_kakao.requests) == 2
+    finally:
+        cache.close()
+
+
+def test_a_corrupt_cache_entry_is_a_miss(
+    httpserver: HTTPServer, fake_kakao: FakeKakao, redis_url: str, redis_prefix: str
+) -> None:
+    _fill(fake_kakao, 1)
+    cache = redis.Redis.from_url(redis_url)
+    try:
+        with _client(httpserver, cache=cache, cache_prefix=redis_prefix) as client:
+            client.keyword("의류수거함")
+            (key,) = cache.scan_iter(match=f"{redis_prefix}locations:kakao:*")
+            cache.set(key, b"{not json")
+            assert [p.name for p in client.keyword("의류수거함").places] == ["의류수거함 0"]
+            assert json.loads(cache.get(key) or b"")["documents"][0]["place_name"] == "의류수거함 0"
         assert len(fake_kakao.requests) == 2
     finally:
         cache.close()

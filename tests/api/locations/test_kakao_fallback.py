@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.context import AppContext
 from api.locations.categories import PointType
+from api.locations.hours import parse_spec
 from api.main import create_app
 from api.settings import Settings
 from tests.api.locations.conftest import SEOUL, add_points, record
@@ -61,7 +62,7 @@ def test_dense_area_does_not_call_kakao(app: tuple[TestClient, AppContext], fake
     assert body["count"] == 4 and body["kakao_used"] is False and fake_kakao.requests == []
 
 
-@pytest.mark.parametrize("mode", ["unauthorized", "forbidden", "quota", "broken"])
+@pytest.mark.parametrize("mode", ["unauthorized", "forbidden", "quota", "broken", "odd"])
 def test_kakao_errors_degrade_to_database_points(
     app: tuple[TestClient, AppContext], fake_kakao: FakeKakao, mode: str
 ) -> None:
@@ -164,3 +165,57 @@ def test_medicine_also_asks_for_nearby_pharmacies(
     assert body["items"][0]["type"] == "other" and body["items"][0]["accepted_categories"] == ["medicine"]
     assert body["items"][1]["type"] == "medicine_bin"
     assert [r.get("category_group_code") for r in fake_kakao.requests] == [None, "PM9"]
+
+
+def test_small_limit_in_a_dense_area_does_not_call_kakao(
+    app: tuple[TestClient, AppContext], fake_kakao: FakeKakao
+) -> None:
+    """Sparse means fewer than WASTE_LOCATIONS_KAKAO_MIN_POINTS (3) in the radius, whatever `limit` is."""
+    client, context = app
+    add_points(context, [record(f"p{i}", LAT + 0.001 * i, LNG) for i in range(1, 5)])
+    fake_kakao.add_place("2", "재활용센터 B", LAT + 0.0045, LNG)
+    body = client.get(NEARBY, params={"lat": LAT, "lng": LNG, "radius_m": 1000, "limit": 1}).json()
+    assert [i["name"] for i in body["items"]] == ["point p1"]
+    assert body["kakao_used"] is False and fake_kakao.requests == []
+
+
+def test_open_now_false_lists_no_kakao_places(
+    app: tuple[TestClient, AppContext], fake_kakao: FakeKakao
+) -> None:
+    """Kakao places have no hours (`open_now: null`): they cannot answer "closed now"."""
+    client, context = app
+    never = parse_spec("daily 00:00-00:01")
+    add_points(context, [record("shut", LAT + 0.001, LNG, PointType.recycling_centre, opening_hours=never)])
+    fake_kakao.add_place("2", "재활용센터 B", LAT + 0.004, LNG)
+    body = client.get(NEARBY, params={"lat": LAT, "lng": LNG, "open_now": "false"}).json()
+    assert [(i["name"], i["open_now"]) for i in body["items"]] == [("point shut", False)]
+    assert body["kakao_used"] is False and fake_kakao.requests == []
+
+
+def test_kakao_places_within_50m_of_each_other_are_listed_once(
+    app: tuple[TestClient, AppContext], fake_kakao: FakeKakao
+) -> None:
+    """The keyword hit and the pharmacy (category search) at the same spot: the nearer one is kept."""
+    client, _ = app
+    fake_kakao.add_place("40", "약국 안 폐의약품 수거함", LAT + 0.002, LNG)
+    fake_kakao.add_place("41", "건강약국", LAT + 0.0022, LNG, group="PM9")  # ~22 m from 40
+    fake_kakao.add_place("42", "먼 약국", LAT + 0.004, LNG, group="PM9")  # ~220 m from 40: kept
+    body = client.get(NEARBY, params={"lat": LAT, "lng": LNG, "category": "medicine"}).json()
+    assert [i["id"] for i in body["items"]] == ["kakao:40", "kakao:42"]
+
+
+def test_search_without_kakao_finds_matches_beyond_the_nearest_limit(
+    make_settings: Callable[..., Settings], migrated_postgres_url: str
+) -> None:
+    """The name filter is not applied to the nearest `limit` points only: 20 nearer non-matches."""
+    context = AppContext.from_settings(make_settings(database_url=migrated_postgres_url))
+    try:
+        others = [record(f"o{i}", LAT + 0.0001 * i, LNG, name=f"다른 수거함 {i}") for i in range(1, 21)]
+        add_points(context, [*others, record("hit", LAT + 0.005, LNG, name="시청 재활용함")])
+        with TestClient(create_app(context=context)) as client:
+            search = client.get(SEARCH, params={"q": "시청", "lat": LAT, "lng": LNG, "limit": 5})
+        assert search.status_code == 200
+        assert [i["name"] for i in search.json()["items"]] == ["시청 재활용함"]
+    finally:
+        clear_tables(context)
+        context.close()

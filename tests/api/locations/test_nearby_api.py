@@ -114,3 +114,28 @@ def test_caps_come_from_settings(make_settings: Callable[..., Settings], migrate
         )
         defaults = client.get(URL, params={"lat": LAT, "lng": LNG})  # default radius/limit clamp to the caps
         assert defaults.status_code == 200, defaults.text
+
+
+def test_open_now_filter_looks_at_a_bounded_number_of_points(
+    context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.db import utcnow
+    from api.locations import service
+
+    never = parse_spec("daily 00:00-00:01")
+    closed = [record(f"c{i}", LAT + 0.0001 * i, LNG, PointType.recycling_centre, opening_hours=never)
+              for i in range(1, 11)]  # fmt: skip
+    add_points(context, [*closed, record("open", LAT + 0.002, LNG)])
+    query = service.NearbyQuery(lat=LAT, lng=LNG, radius_m=1000, limit=1, open_now=True)
+    with context.session_factory() as session:
+        assert [p.name for p in service.database_points(session, query, now=utcnow())] == ["point open"]
+        monkeypatch.setattr(service, "MAX_FILTER_SCAN", 8)  # two pages of 4: the open point is 11th
+        assert service.database_points(session, query, now=utcnow()) == []
+
+
+def test_every_bad_field_is_named_in_one_422(client: TestClient) -> None:
+    response = client.get(
+        URL, params={"lat": LAT, "lng": LNG, "radius_m": 99_999, "limit": 99, "category": "x"}
+    )
+    assert response.status_code == 422
+    assert {error["loc"][-1] for error in response.json()["detail"]} == {"radius_m", "limit", "category"}

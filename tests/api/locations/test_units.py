@@ -68,3 +68,10 @@ def test_categories_from_text() -> None:
 def test_default_categories_use_the_knowledge_base_vocabulary() -> None:
     for categories in DEFAULT_CATEGORIES.values():
         assert set(categories) <= CATEGORY_IDS
+
+
+def test_category_ids_are_the_knowledge_base_ids() -> None:
+    """Scans pass the knowledge base's category id to the nearest-point lookup: the sets must match."""
+    from api.knowledge.loader import read_bundle
+
+    assert set(read_bundle().category_ids()) == CATEGORY_IDS

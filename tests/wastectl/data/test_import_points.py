@@ -292,3 +292,50 @@ def test_thousands_of_rows_import_in_batches(
     second = wastectl("data", "import-points", str(path), "-f", "generic", "-o", "json").json["data"]
     assert (second["imported"], second["updated"], second["unchanged"]) == (0, 1, 2_099)
     assert len(points(db)) == 2_100
+
+
+def test_broken_csv_quoting_is_named_and_the_rows_before_it_are_kept(
+    wastectl: Callable[..., Run], db: AppContext, tmp_path: Path
+) -> None:
+    header = "source_key,name,type,lat,lng\r\n"
+    good = "k1,좋은 행,other,37.5,127.0\r\n"
+    unclosed = tmp_path / "unclosed.csv"
+    unclosed.write_text(header + good + 'k2,"열린 따옴표,other,37.5,127.0\r\nk3,c,other,37.6,127.0\r\n')
+    run = wastectl("data", "import-points", str(unclosed), "-f", "generic", "-o", "json")
+    assert run.code == 3, run.out + run.err
+    assert run.json["data"]["imported"] == 1
+    (skipped,) = run.json["data"]["skipped"]
+    assert skipped["line"] == 3 and "lines 3-4: a quote not closed?" in skipped["reason"]
+    huge = tmp_path / "huge.csv"
+    huge.write_text(header + good + 'k2,"' + "x" * 200_000 + "\r\n")
+    run = wastectl("data", "import-points", str(huge), "-f", "generic", "-o", "json")
+    assert run.code == 3 and run.json["data"]["unchanged"] == 1
+    assert run.json["data"]["skipped"][0]["reason"].startswith("broken CSV: field larger than")
+    strict = wastectl("data", "import-points", str(huge), "-f", "generic", "--strict", "--source", "s")
+    assert strict.code == 2 and "broken CSV" in strict.out
+    assert set(points(db)) == {"좋은 행"}
+
+
+def test_cp949_after_a_long_ascii_start_is_detected(
+    wastectl: Callable[..., Run], db: AppContext, tmp_path: Path
+) -> None:
+    """The first 64 KiB are ASCII only (English header, romanised names): later rows decide."""
+    rng = random.Random(7)  # scattered: collinear points slow cube's GiST down (docs/locations.md)
+    ascii_rows = [
+        [
+            f"a{i}",
+            f"bin {i} {'x' * 60}",
+            "other",
+            f"{rng.uniform(35, 37.5):.6f}",
+            f"{rng.uniform(126.5, 129):.6f}",
+        ]
+        for i in range(900)
+    ]
+    korean = [["k1", "역삼동 의류수거함", "clothing_bin", "37.5", "127.3"]]
+    path = csvs.write(tmp_path / "late.csv", ["source_key", "name", "type", "lat", "lng"],
+                      ascii_rows + korean, "cp949")  # fmt: skip
+    assert path.stat().st_size > 64 * 1024
+    run = wastectl("data", "import-points", str(path), "-f", "generic", "-o", "json")
+    assert run.code == 0, run.out[-500:] + run.err
+    assert run.json["data"]["encoding"] == "cp949" and run.json["data"]["imported"] == 901
+    assert "역삼동 의류수거함" in points(db)
