@@ -116,6 +116,22 @@ def test_bad_input_exit_codes(
     monkeypatch.setenv("WASTE_RABBITMQ_MANAGEMENT_URL", f"http://127.0.0.1:{closed}")
     code, _out, err = run(capsys, "queues")
     assert code == 1 and "management API" in err and "rabbitmq_management" in err
+    # A path under the real management listener that is not the API root: RabbitMQ answers 404 for
+    # our vhost, and 400 for the default vhost "/" (its %2F is refused outside the API routes).
+    monkeypatch.setenv("WASTE_RABBITMQ_MANAGEMENT_URL", MANAGEMENT_URL + "/not-the-api")
+    code, _out, err = run(capsys, "queues")
+    assert code == 1 and "unexpected" not in err and "WASTE_RABBITMQ_MANAGEMENT_URL" in err
+    monkeypatch.setenv("WASTE_BROKER_URL", broker.rsplit("/", 1)[0] + "/")
+    code, _out, err = run(capsys, "queues")
+    assert code == 1 and "answered HTTP 400" in err and "unexpected" not in err
+    assert "WASTE_RABBITMQ_MANAGEMENT_URL" in err
+    monkeypatch.setenv("WASTE_RABBITMQ_MANAGEMENT_URL", MANAGEMENT_URL)
+    monkeypatch.setenv("WASTE_BROKER_URL", broker.rsplit("/", 1)[0] + "/no-such-vhost")
+    code, _out, err = run(capsys, "queues")
+    assert code == 1 and "vhost 'no-such-vhost' does not exist" in err
+    code, _out, err = run(capsys, "queues", "dlq", "replay", "scan.post")
+    assert code == 1 and "cannot connect to the broker" in err and "nothing was moved" in err
+    assert "no-such-vhost" in err
     monkeypatch.delenv("WASTE_BROKER_URL")
     code, _out, err = run(capsys, "queues")
     assert code == 2 and "WASTE_BROKER_URL" in err
