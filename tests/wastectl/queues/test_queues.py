@@ -121,12 +121,12 @@ def test_bad_input_exit_codes(
     monkeypatch.setenv("WASTE_RABBITMQ_MANAGEMENT_URL", MANAGEMENT_URL + "/not-the-api")
     code, _out, err = run(capsys, "queues")
     assert code == 1 and "unexpected" not in err and "WASTE_RABBITMQ_MANAGEMENT_URL" in err
-    monkeypatch.setenv("WASTE_BROKER_URL", broker.rsplit("/", 1)[0] + "/")
+    monkeypatch.setenv("WASTE_BROKER_URL", services.with_vhost(broker, "/"))
     code, _out, err = run(capsys, "queues")
     assert code == 1 and "answered HTTP 400" in err and "unexpected" not in err
     assert "WASTE_RABBITMQ_MANAGEMENT_URL" in err
     monkeypatch.setenv("WASTE_RABBITMQ_MANAGEMENT_URL", MANAGEMENT_URL)
-    monkeypatch.setenv("WASTE_BROKER_URL", broker.rsplit("/", 1)[0] + "/no-such-vhost")
+    monkeypatch.setenv("WASTE_BROKER_URL", services.with_vhost(broker, "no-such-vhost"))
     code, _out, err = run(capsys, "queues")
     assert code == 1 and "vhost 'no-such-vhost' does not exist" in err
     code, _out, err = run(capsys, "queues", "dlq", "replay", "scan.post")
