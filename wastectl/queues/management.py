@@ -27,6 +27,7 @@ class QueueRow:
     dlq: str
     dlq_messages: int
     dead_letter_exchange: str | None
+    declared: bool
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,6 +99,7 @@ def list_queues(target: BrokerTarget, work_queues: tuple[str, ...], dlq_suffix: 
                 dlq=name + dlq_suffix,
                 dlq_messages=int(dlq.get("messages", 0) or 0),
                 dead_letter_exchange=(queue.get("arguments") or {}).get("x-dead-letter-exchange"),
+                declared=name in by_name and name + dlq_suffix in by_name,
             )
         )
     return rows

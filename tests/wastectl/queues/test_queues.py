@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -81,6 +82,7 @@ def test_lists_depths_consumers_and_dlq_sizes(broker: str, capsys: pytest.Captur
     assert rows["scan.analyse"]["dlq_messages"] == 3 and rows["scan.analyse"]["dlq"] == "scan.analyse.dlq"
     assert rows["scan.post"]["dead_letter_exchange"] == "waste.dlx"
     assert rows["batch"]["consumers"] == 0
+    assert all(row["declared"] for row in rows.values())
     code, out, _err = run(capsys, "queues")
     assert code == 0 and "scan.analyse.dlq" in out
 
@@ -135,3 +137,28 @@ def test_bad_input_exit_codes(
     monkeypatch.delenv("WASTE_BROKER_URL")
     code, _out, err = run(capsys, "queues")
     assert code == 2 and "WASTE_BROKER_URL" in err
+
+
+def test_queues_missing_on_the_vhost_are_flagged(
+    broker: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A vhost no worker has started on: every row says not declared instead of a reassuring 0."""
+    vhost = f"waste-test-empty-{uuid.uuid4().hex[:8]}"
+    api = f"{MANAGEMENT_URL}/api"
+    auth = ("guest", "guest")
+    httpx.put(f"{api}/vhosts/{vhost}", auth=auth, timeout=10).raise_for_status()
+    try:
+        httpx.put(
+            f"{api}/permissions/{vhost}/guest",
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+            auth=auth,
+            timeout=10,
+        ).raise_for_status()
+        monkeypatch.setenv("WASTE_BROKER_URL", services.with_vhost(broker, vhost))
+        rows = _rows(capsys)
+        assert rows and not any(row["declared"] for row in rows.values())
+        code, out, err = run(capsys, "queues")
+        assert code == 0 and "scan.analyse" in out
+        assert "not declared" in err and "a worker declares" in err
+    finally:
+        httpx.delete(f"{api}/vhosts/{vhost}", auth=auth, timeout=10)
