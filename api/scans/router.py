@@ -135,7 +135,8 @@ async def create_scan(
     )
     if created:
         try:
-            runtime.dispatcher.enqueue_scan(scan.id)
+            # Off the event loop: a confirmed publish waits for the broker, and for seconds when it is down.
+            await run_in_threadpool(runtime.dispatcher.enqueue_scan, scan.id)
         except Exception:
             # The scan is stored as queued; the beat sweep re-enqueues stuck scans, nothing is lost.
             log.exception("could not enqueue scan %s; left queued for the stuck-scan sweep", scan.id)

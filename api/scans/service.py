@@ -23,6 +23,7 @@ from api.scans.runtime import ScanRuntime
 from api.settings import Settings
 from api.uploads.images import process_image
 from api.uploads.models import Upload
+from api.users.models import User
 
 QUOTA_TZ = ZoneInfo("Asia/Seoul")
 MAX_IDEMPOTENCY_KEY = 200
@@ -132,6 +133,14 @@ def create_scan(
         max_pixels=settings.image_max_pixels,
         max_side=settings.image_max_side,
     )
+    # Again under a lock on the user's row (held until the commit below): concurrent requests all
+    # pass the early check, and without the lock a quota of 2 let 8 parallel scans through.
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    try:
+        check_quota(session, settings, user_id)
+    except ApiError:
+        session.rollback()
+        raise
     scan_id = uuid.uuid4()
     image_key = f"scans/{user_id.hex}/{scan_id.hex}.jpg"
     runtime.storage.put(image_key, image.data, image.content_type)

@@ -46,6 +46,12 @@ def show(ctx: typer.Context, output: OutputOption = OutputFormat.table) -> None:
             ["queue", "ready", "unacked", "consumers", "dlq", "dead letters"],
             [(r.queue, r.ready, r.unacked, r.consumers, r.dlq, r.dlq_messages) for r in rows],
         )
+        missing = [r.queue for r in rows if not r.declared]
+        if missing:
+            p.info(
+                f"not declared on vhost {target.vhost} (queue or its DLQ): {', '.join(missing)}; "
+                "a worker declares the whole topology when it starts"
+            )
         if any(r.dlq_messages for r in rows):
             p.info("dead letters waiting: inspect the worker logs, then `wastectl queues dlq replay QUEUE`")
 

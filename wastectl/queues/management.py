@@ -27,6 +27,7 @@ class QueueRow:
     dlq: str
     dlq_messages: int
     dead_letter_exchange: str | None
+    declared: bool
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,9 +60,27 @@ def _get(target: BrokerTarget, path: str) -> Any:
         raise WastectlError("the RabbitMQ management API refused the credentials from WASTE_BROKER_URL",
                             hint="the user needs the 'monitoring' (or 'management') tag")  # fmt: skip
     if response.status_code == 404:
-        raise WastectlError(f"vhost {target.vhost!r} does not exist on the broker")
-    response.raise_for_status()
-    return response.json()
+        raise WastectlError(
+            f"vhost {target.vhost!r} does not exist on the broker",
+            hint="check the vhost in WASTE_BROKER_URL and that WASTE_RABBITMQ_MANAGEMENT_URL is the "
+            "management API's base URL",
+        )
+    if not response.is_success:
+        raise WastectlError(
+            f"the RabbitMQ management API at {redact_url(target.management_url)} answered "
+            f"HTTP {response.status_code} for /api/{path}",
+            hint="WASTE_RABBITMQ_MANAGEMENT_URL must be the management API's base URL, "
+            "e.g. http://127.0.0.1:15672",
+        )
+    try:
+        return response.json()
+    except ValueError:
+        raise WastectlError(
+            f"{redact_url(target.management_url)} did not answer with JSON: is it the RabbitMQ "
+            "management API?",
+            hint="WASTE_RABBITMQ_MANAGEMENT_URL must be the management API's base URL, "
+            "e.g. http://127.0.0.1:15672",
+        ) from None
 
 
 def list_queues(target: BrokerTarget, work_queues: tuple[str, ...], dlq_suffix: str) -> list[QueueRow]:
@@ -80,6 +99,7 @@ def list_queues(target: BrokerTarget, work_queues: tuple[str, ...], dlq_suffix: 
                 dlq=name + dlq_suffix,
                 dlq_messages=int(dlq.get("messages", 0) or 0),
                 dead_letter_exchange=(queue.get("arguments") or {}).get("x-dead-letter-exchange"),
+                declared=name in by_name and name + dlq_suffix in by_name,
             )
         )
     return rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from wastectl.errors import WastectlError
+from wastectl.settings import redact_url
 
 DROP_HEADERS = ("x-death", "x-first-death-exchange", "x-first-death-queue", "x-first-death-reason")
 
@@ -22,7 +23,13 @@ def replay(broker_url: str, *, queue: str, dlq: str, exchange: str, limit: int |
     moved = 0
     try:
         with k.Connection(broker_url, connect_timeout=5, transport_options={"confirm_publish": True}) as conn:
-            channel = conn.channel()
+            try:
+                channel = conn.channel()
+            except Exception as exc:
+                raise WastectlError(
+                    f"cannot connect to the broker at {redact_url(broker_url)}: {exc}",
+                    hint="check WASTE_BROKER_URL (host, credentials, vhost); nothing was moved",
+                ) from None
             producer = k.Producer(channel, exchange=k.Exchange(exchange, type="direct", durable=True))
             while limit is None or moved < limit:
                 message: Any = channel.basic_get(dlq, no_ack=False)

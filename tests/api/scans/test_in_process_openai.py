@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
 
+from api.db import session_scope, utcnow
+from api.scans.models import Scan
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans import imagegen
-from tests.api.scans.conftest import login, wait_for_scan
+from tests.api.scans.conftest import login, upload, wait_for_scan
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +95,68 @@ def test_events_stream_resumes_after_last_event_id(openai_client: TestClient) ->
     with openai_client.stream("GET", url, headers={**headers, "Last-Event-ID": str(ids[1])}) as stream:
         rest = "".join(stream.iter_text())
     assert [line[7:] for line in rest.splitlines() if line.startswith("event: ")] == ["grounding", "done"]
+
+
+def test_every_listed_bad_input_is_4xx_without_a_model_call(
+    openai_client: TestClient, fake_server: FakeOpenAI
+) -> None:
+    """The issue's list, against the OpenAI analyser: each refused with 4xx, the fake server never called."""
+    alice, bob = login(openai_client, "alice"), login(openai_client, "bob")
+    alices_key = upload(openai_client, alice, imagegen.jpeg())
+    good = imagegen.jpeg()
+    truncated = good[: len(good) // 2]
+
+    def multipart(data: bytes, **fields: str) -> Any:
+        files = {"image": ("x.jpg", data, "image/jpeg")}
+        return openai_client.post("/api/v1/scans", files=files, data=fields, headers=bob)
+
+    cases = {
+        "non-image": (multipart(b"%PDF-1.4 not a photo" * 10), 415),
+        "truncated-jpeg": (multipart(truncated), 422),
+        "50-megapixel-png": (multipart(imagegen.huge_png(50)), 413),
+        "zero-bytes": (multipart(b""), 422),
+        "wrong-content-type": (
+            openai_client.post("/api/v1/uploads", json={"content_type": "application/pdf"}, headers=bob),
+            415,
+        ),
+        "another-users-key": (
+            openai_client.post("/api/v1/scans", json={"upload_key": alices_key}, headers=bob),
+            403,
+        ),
+        "note-10kB": (multipart(good, note="x" * 10_000), 422),
+        "lat-out-of-range": (multipart(good, lat="91", lng="127"), 422),
+        "lng-out-of-range": (multipart(good, lat="37.5", lng="181"), 422),
+    }
+    for name, (response, status) in cases.items():
+        assert response.status_code == status, (name, response.text)
+        body = response.json()
+        assert body["code"] and body["detail"], name
+    assert fake_server.count == 0
+    with session_scope(openai_client.app.state.context.session_factory) as session:  # type: ignore[attr-defined]
+        assert session.scalar(select(func.count()).select_from(Scan)) == 0
+
+
+def test_identical_image_reuses_the_analysis_only_within_the_ttl(
+    make_client: Callable[..., TestClient], fake_server: FakeOpenAI
+) -> None:
+    fake_server.reset()
+    client = make_client(
+        openai_api_key="sk-test", openai_base_url=fake_server.base_url, scan_cache_ttl_seconds=3600
+    )
+    headers = login(client)
+    photo = imagegen.unique_jpeg(11)
+    first = wait_for_scan(client, headers, _post(client, headers, photo))
+    second = wait_for_scan(client, headers, _post(client, headers, photo))
+    assert (first["result"]["cached"], second["result"]["cached"]) == (False, True)
+    assert fake_server.count == 1
+    # Both earlier analyses now finished just over an hour ago: outside the TTL, the model is asked again.
+    with session_scope(client.app.state.context.session_factory) as session:  # type: ignore[attr-defined]
+        session.execute(update(Scan).values(finished_at=utcnow() - timedelta(seconds=3601)))
+    third_id = _post(client, headers, photo)
+    third = wait_for_scan(client, headers, third_id)
+    assert third["status"] == "done" and third["result"]["cached"] is False
+    assert fake_server.count == 2
+    with session_scope(client.app.state.context.session_factory) as session:  # type: ignore[attr-defined]
+        row = session.get(Scan, uuid.UUID(third_id))
+        assert row is not None and row.cached_from is None and row.prompt_tokens > 0
+    fake_server.reset()

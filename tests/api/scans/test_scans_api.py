@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -193,6 +194,20 @@ def test_daily_quota_answers_429_with_retry_after(make_client: Callable[..., Tes
     assert replay.status_code == 429
     assert _scan_count(client) == 1
     wait_for_scan(client, headers, first.json()["id"])
+
+
+def test_daily_quota_holds_under_concurrent_requests(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(scan_daily_quota=2)
+    headers = login(client)
+
+    def submit(seed: int) -> int:
+        files = {"image": ("x.jpg", imagegen.unique_jpeg(seed), "image/jpeg")}
+        return client.post("/api/v1/scans", files=files, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(submit, range(16)))
+    assert statuses == [202] * 2 + [429] * 14
+    assert _scan_count(client) == 2
 
 
 def test_upload_flow_with_json_body(make_client: Callable[..., TestClient]) -> None:

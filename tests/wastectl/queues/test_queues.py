@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -81,6 +82,7 @@ def test_lists_depths_consumers_and_dlq_sizes(broker: str, capsys: pytest.Captur
     assert rows["scan.analyse"]["dlq_messages"] == 3 and rows["scan.analyse"]["dlq"] == "scan.analyse.dlq"
     assert rows["scan.post"]["dead_letter_exchange"] == "waste.dlx"
     assert rows["batch"]["consumers"] == 0
+    assert all(row["declared"] for row in rows.values())
     code, out, _err = run(capsys, "queues")
     assert code == 0 and "scan.analyse.dlq" in out
 
@@ -116,6 +118,47 @@ def test_bad_input_exit_codes(
     monkeypatch.setenv("WASTE_RABBITMQ_MANAGEMENT_URL", f"http://127.0.0.1:{closed}")
     code, _out, err = run(capsys, "queues")
     assert code == 1 and "management API" in err and "rabbitmq_management" in err
+    # A path under the real management listener that is not the API root: RabbitMQ answers 404 for
+    # our vhost, and 400 for the default vhost "/" (its %2F is refused outside the API routes).
+    monkeypatch.setenv("WASTE_RABBITMQ_MANAGEMENT_URL", MANAGEMENT_URL + "/not-the-api")
+    code, _out, err = run(capsys, "queues")
+    assert code == 1 and "unexpected" not in err and "WASTE_RABBITMQ_MANAGEMENT_URL" in err
+    monkeypatch.setenv("WASTE_BROKER_URL", services.with_vhost(broker, "/"))
+    code, _out, err = run(capsys, "queues")
+    assert code == 1 and "answered HTTP 400" in err and "unexpected" not in err
+    assert "WASTE_RABBITMQ_MANAGEMENT_URL" in err
+    monkeypatch.setenv("WASTE_RABBITMQ_MANAGEMENT_URL", MANAGEMENT_URL)
+    monkeypatch.setenv("WASTE_BROKER_URL", services.with_vhost(broker, "no-such-vhost"))
+    code, _out, err = run(capsys, "queues")
+    assert code == 1 and "vhost 'no-such-vhost' does not exist" in err
+    code, _out, err = run(capsys, "queues", "dlq", "replay", "scan.post")
+    assert code == 1 and "cannot connect to the broker" in err and "nothing was moved" in err
+    assert "no-such-vhost" in err
     monkeypatch.delenv("WASTE_BROKER_URL")
     code, _out, err = run(capsys, "queues")
     assert code == 2 and "WASTE_BROKER_URL" in err
+
+
+def test_queues_missing_on_the_vhost_are_flagged(
+    broker: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A vhost no worker has started on: every row says not declared instead of a reassuring 0."""
+    vhost = f"waste-test-empty-{uuid.uuid4().hex[:8]}"
+    api = f"{MANAGEMENT_URL}/api"
+    auth = ("guest", "guest")
+    httpx.put(f"{api}/vhosts/{vhost}", auth=auth, timeout=10).raise_for_status()
+    try:
+        httpx.put(
+            f"{api}/permissions/{vhost}/guest",
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+            auth=auth,
+            timeout=10,
+        ).raise_for_status()
+        monkeypatch.setenv("WASTE_BROKER_URL", services.with_vhost(broker, vhost))
+        rows = _rows(capsys)
+        assert rows and not any(row["declared"] for row in rows.values())
+        code, out, err = run(capsys, "queues")
+        assert code == 0 and "scan.analyse" in out
+        assert "not declared" in err and "a worker declares" in err
+    finally:
+        httpx.delete(f"{api}/vhosts/{vhost}", auth=auth, timeout=10)
