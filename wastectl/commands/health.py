@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from wastectl.errors import UsageError
+from wastectl.exitcodes import ExitCode
 from wastectl.fleet.cli import FleetArgs, fleet_options
 from wastectl.health.model import Layer
 from wastectl.output import OutputFormat, OutputOption, Printer
@@ -97,19 +98,23 @@ def health(
             return run_local(options, _local_target(options))
         return run_cluster(fleet.resolve(), options)
 
-    report = once()
     rounds = 1
-    while deadline is not None and int(report.exit_code) != 0 and time.monotonic() + interval < deadline:
-        left = deadline - time.monotonic()
-        printer.info(
-            escape(
-                f"[wait] round {rounds}: score {report.score}/100, {len(report.errors)} error(s); "
-                f"retrying in {interval:g}s ({left:.0f}s left)"
-            )
-        )
-        time.sleep(interval)
+    try:
         report = once()
-        rounds += 1
+        while deadline is not None and int(report.exit_code) != 0 and time.monotonic() + interval < deadline:
+            left = deadline - time.monotonic()
+            printer.info(
+                escape(
+                    f"[wait] round {rounds}: score {report.score}/100, {len(report.errors)} error(s); "
+                    f"retrying in {interval:g}s ({left:.0f}s left)"
+                )
+            )
+            time.sleep(interval)
+            report = once()
+            rounds += 1
+    except KeyboardInterrupt:
+        printer.info(f"interrupted during round {rounds}: no report")
+        return int(ExitCode.INTERRUPTED)
     if deadline is not None:
         verdict = "healthy" if int(report.exit_code) == 0 else "gave up"
         printer.info(escape(f"[wait] {verdict} after {rounds} round(s)"))

@@ -171,9 +171,19 @@ NODE_CHECKS: dict[str, Check] = {
 
 
 def run_node(
-    node: Node, *, selected: set[str], known_hosts: Path, accept_new: bool, cluster: str
+    node: Node,
+    *,
+    selected: set[str],
+    known_hosts: Path,
+    accept_new: bool,
+    cluster: str,
+    on_connect: Callable[[Connection], None] | None = None,
 ) -> list[Result]:
-    """Every selected node check on one node; if SSH fails, each of them is ERROR with the reason."""
+    """Every selected node check on one node; if SSH fails, each of them is ERROR with the reason.
+
+    `on_connect` receives the open connection, so that Ctrl-C in the main thread can close it and
+    unblock this worker at once instead of waiting for the node's slowest check.
+    """
     specs = [s for s in SPECS if s.layer is Layer.node and s.id in selected]
     started = time.monotonic()
     try:
@@ -199,6 +209,8 @@ def run_node(
             for s in rest
         ]
         return out
+    if on_connect is not None:
+        on_connect(conn)
     results: list[Result] = []
     with conn:
         batch_started = time.monotonic()
