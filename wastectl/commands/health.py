@@ -133,9 +133,21 @@ def _local_target(options: HealthOptions) -> AppTarget:
     from wastectl.health.app import AppTarget
 
     settings = cli_settings.load()
+    rabbitmq_api, vhost = options.rabbitmq_api, None
+    if rabbitmq_api is None and settings.broker_url:
+        # The stack's own broker: WASTE_RABBITMQ_MANAGEMENT_URL with WASTE_BROKER_URL's credentials,
+        # looking only at its vhost (a shared broker's other vhosts are not this stack's business).
+        import httpx
+
+        from wastectl.queues.management import target_from
+
+        broker = target_from(settings.broker_url, settings.rabbitmq_management_url)
+        url = httpx.URL(broker.management_url).copy_with(username=broker.username, password=broker.password)
+        rabbitmq_api, vhost = str(url), broker.vhost
     return AppTarget(
         api_url=options.api_url or settings.public_base_url or "http://127.0.0.1:8000",
         database_url=options.database_url or settings.resolved_database_url,
         redis_url=options.redis_url or settings.redis_url,
-        rabbitmq_api=options.rabbitmq_api,
+        rabbitmq_api=rabbitmq_api,
+        rabbitmq_vhost=vhost,
     )
