@@ -178,6 +178,7 @@ def run_node(
     accept_new: bool,
     cluster: str,
     on_connect: Callable[[Connection], None] | None = None,
+    selector: str | None = None,
 ) -> list[Result]:
     """Every selected node check on one node; if SSH fails, each of them is ERROR with the reason.
 
@@ -187,8 +188,11 @@ def run_node(
     specs = [s for s in SPECS if s.layer is Layer.node and s.id in selected]
     started = time.monotonic()
     try:
-        conn = Connection(node, known_hosts=known_hosts, accept_new=accept_new, cluster=cluster)
+        conn = Connection(
+            node, known_hosts=known_hosts, accept_new=accept_new, cluster=cluster, selector=selector
+        )
     except SSHError as exc:
+        message = exc.with_hint()
         reach = [s for s in specs if s.id == "NodeReachable"]
         rest = [s for s in specs if s.id != "NodeReachable"]
         out = [
@@ -198,14 +202,14 @@ def run_node(
                 s.severity,
                 node.name,
                 Status.fail,
-                exc.message,
+                message,
                 s.fix,
                 time.monotonic() - started,
             )
             for s in reach
         ]
         out += [
-            Result(s.id, s.layer, s.severity, node.name, Status.error, f"not checked: {exc.message}", s.fix)
+            Result(s.id, s.layer, s.severity, node.name, Status.error, f"not checked: {message}", s.fix)
             for s in rest
         ]
         return out

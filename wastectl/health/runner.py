@@ -154,6 +154,7 @@ def run_cluster(inventory: Inventory, options: HealthOptions) -> Report:
                 accept_new=options.accept_new,
                 cluster=inventory.cluster,
                 on_connect=track,
+                selector=inventory.selector_args,
             ),
             stop=stop,
         )
@@ -237,6 +238,7 @@ def open_kube(inventory: Inventory, options: HealthOptions) -> Any:
             known_hosts=known_hosts_path(inventory.cluster),
             accept_new=options.accept_new,
             cluster=inventory.cluster,
+            selector=inventory.selector_args,
         ) as conn,
         tempfile.TemporaryDirectory() as tmp,
     ):

@@ -6,6 +6,7 @@ import fcntl
 import os
 import pty
 import select
+import shlex
 import signal
 import struct
 import subprocess
@@ -75,13 +76,17 @@ def test_changed_host_key_is_refused_with_the_forget_command(
     keytype, blob = other.with_suffix(".pub").read_text().split()[:2]
     known.write_text(f"[{master.address}]:{master.port} {keytype} {blob}\n")
 
+    hint = f"forget the old key: wastectl known-hosts forget master --inventory {inventory}\n"
     for extra in ([], ["--accept-new"]):
         run = run_cli(capsys, "ssh", "master", "--inventory", str(inventory), *extra, "--", "true")
         assert run.code == 1
         assert "has CHANGED" in run.err
-        assert "wastectl known-hosts forget master --cluster testc" in run.err
+        assert hint in run.err
 
-    run = run_cli(capsys, "known-hosts", "forget", "master", "--inventory", str(inventory))
+    # the hint is run exactly as printed
+    command = shlex.split(run.err.split("forget the old key: ", 1)[1].splitlines()[0])
+    assert command[:3] == ["wastectl", "known-hosts", "forget"]
+    run = run_cli(capsys, *command[1:])
     assert run.code == 0 and "forgot 1 key(s)" in run.err
     assert known.read_text() == ""
     assert (
@@ -91,6 +96,17 @@ def test_changed_host_key_is_refused_with_the_forget_command(
     listed = run_cli(capsys, "known-hosts", "list", "--cluster", "testc", "-o", "json").json()["data"]["keys"]
     assert [k["host"] for k in listed] == [f"[{master.address}]:{master.port}"]
     assert listed[0]["fingerprint"].startswith("SHA256:")
+
+
+def test_changed_key_hint_selects_the_same_inventory(inventory: Path, tmp_path: Path) -> None:
+    """Terraform outputs (found by --cluster) and EC2 (by tag) are selected by the cluster name."""
+    from wastectl.fleet.model import Inventory
+
+    outputs = tmp_path / "out dir" / "outputs.json"
+    terraform = Inventory("c1", f"terraform:{outputs}", ())
+    assert terraform.selector_args == f"--tf-outputs '{outputs}' --cluster c1"
+    assert Inventory("c1", "ec2:ap-northeast-2", ()).selector_args == "--cluster c1"
+    assert Inventory("c1", f"static:{inventory}", ()).selector_args == f"--inventory {inventory}"
 
 
 def test_wrong_key_names_node_user_and_key(
