@@ -75,6 +75,8 @@ def health(
             f"unknown check ID(s): {', '.join(unknown)}",
             hint="known: " + ", ".join(spec.id for spec in BY_ID.values()),
         )
+    if rabbitmq_api is not None:
+        _check_http_url("--rabbitmq-api", rabbitmq_api)
     layers = frozenset(only or (Layer.app,) if target is Target.local else only or tuple(Layer))
     if target is Target.local and layers != {Layer.app}:
         raise UsageError("--target local runs the app layer only", hint="drop --only or use --only app")
@@ -126,6 +128,22 @@ def health(
         errors=[r.as_dict() for r in report.errors],
     )
     return int(report.exit_code)
+
+
+def _check_http_url(option: str, value: str) -> None:
+    import httpx
+
+    from wastectl.settings import redact_url
+
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise UsageError(
+            f"{option} must be an http(s) URL, got {redact_url(value)!r}",
+            hint=f"e.g. {option} http://user:pass@127.0.0.1:15672",
+        )
 
 
 def _local_target(options: HealthOptions) -> AppTarget:

@@ -131,6 +131,8 @@ def rabbitmq_queues(target: AppTarget) -> str:
         response = httpx.get(base + path, auth=auth, timeout=5)
     except httpx.HTTPError as exc:
         raise fail(f"management API {base} unreachable: {exc}") from None
+    if response.status_code == 401:
+        raise fail(f"management API {base} refused the credentials of user {auth[0]!r} (HTTP 401)")
     if response.status_code == 404 and vhost is not None:
         raise fail(f"vhost {vhost!r} does not exist on the broker ({base})")
     if response.status_code != 200:

@@ -193,6 +193,8 @@ def test_wait_gives_up_with_errors(
         (["--ignore", "NoSuchCheck"], "unknown check ID(s): nosuchcheck"),
         (["--only", "galaxy"], "galaxy"),
         (["--target", "local", "--only", "node"], "app layer only"),
+        (["--rabbitmq-api", "rabbit:15672"], "--rabbitmq-api must be an http(s) URL, got 'rabbit:15672'"),
+        (["--rabbitmq-api", "http://[::1"], "--rabbitmq-api must be an http(s) URL"),
     ],
 )
 def test_bad_options_exit_2(

@@ -181,3 +181,12 @@ def _check_local_rabbitmq(
     assert run.code == 0, run.out + run.err
     missing = "[WARNING RabbitMQQueues]: local: vhost 'no-such-vhost-here' does not exist on the broker"
     assert missing in run.out
+
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(broker_url)
+    user = parts.username or "guest"
+    wrong = parts._replace(netloc=f"{user}:not-the-password@{parts.hostname}:{parts.port or 5672}")
+    monkeypatch.setenv("WASTE_BROKER_URL", urlunsplit(wrong))
+    run = run_cli(capsys, "health", "--target", "local", *ignore)
+    assert f"refused the credentials of user '{user}' (HTTP 401)" in run.out
