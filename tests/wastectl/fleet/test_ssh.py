@@ -171,6 +171,8 @@ def test_unknown_node_is_exit_2_listing_known_nodes(
     assert run.code == 2
     assert "unknown node 'worker-9'" in run.err
     assert "known nodes: master, worker-1, worker-2, storage" in run.err
+    run = run_cli(capsys, "known-hosts", "forget", "worker-9", "--inventory", str(inventory))
+    assert run.code == 2 and "known nodes: master, worker-1, worker-2, storage" in run.err
 
 
 def test_jump_host(fleet: Fleet, inventory: Path, capfd: pytest.CaptureFixture[str]) -> None:
@@ -238,6 +240,13 @@ def test_interactive_shell_pty_resize_and_exit_status(fleet: Fleet, inventory: P
         os.write(master_fd, b"stty size; tty; echo RE-$((40+3))\n")
         second = _read_until(master_fd, b"RE-43\r\n")
         assert b"45 132" in second and b"/dev/pts/" in second, second
+        # Ctrl-C is a byte for the remote pty (raw mode): it stops the remote command, not wastectl
+        os.write(master_fd, b"sleep 60\n")
+        time.sleep(0.3)
+        os.write(master_fd, b"\x03")
+        os.write(master_fd, b"echo BACK-$((40+4))\n")
+        back = _read_until(master_fd, b"BACK-44\r\n")
+        assert b"BACK-44\r\n" in back and proc.poll() is None, back
         os.write(master_fd, b"exit 5\n")
         assert proc.wait(10) == 5
     finally:
