@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from wastectl.errors import UsageError
+from wastectl.exitcodes import ExitCode
 from wastectl.fleet.cli import FleetArgs, fleet_options
 from wastectl.health.model import Layer
 from wastectl.output import OutputFormat, OutputOption, Printer
@@ -74,6 +75,8 @@ def health(
             f"unknown check ID(s): {', '.join(unknown)}",
             hint="known: " + ", ".join(spec.id for spec in BY_ID.values()),
         )
+    if rabbitmq_api is not None:
+        _check_http_url("--rabbitmq-api", rabbitmq_api)
     layers = frozenset(only or (Layer.app,) if target is Target.local else only or tuple(Layer))
     if target is Target.local and layers != {Layer.app}:
         raise UsageError("--target local runs the app layer only", hint="drop --only or use --only app")
@@ -97,19 +100,23 @@ def health(
             return run_local(options, _local_target(options))
         return run_cluster(fleet.resolve(), options)
 
-    report = once()
     rounds = 1
-    while deadline is not None and int(report.exit_code) != 0 and time.monotonic() + interval < deadline:
-        left = deadline - time.monotonic()
-        printer.info(
-            escape(
-                f"[wait] round {rounds}: score {report.score}/100, {len(report.errors)} error(s); "
-                f"retrying in {interval:g}s ({left:.0f}s left)"
-            )
-        )
-        time.sleep(interval)
+    try:
         report = once()
-        rounds += 1
+        while deadline is not None and int(report.exit_code) != 0 and time.monotonic() + interval < deadline:
+            left = deadline - time.monotonic()
+            printer.info(
+                escape(
+                    f"[wait] round {rounds}: score {report.score}/100, {len(report.errors)} error(s); "
+                    f"retrying in {interval:g}s ({left:.0f}s left)"
+                )
+            )
+            time.sleep(interval)
+            report = once()
+            rounds += 1
+    except KeyboardInterrupt:
+        printer.info(f"interrupted during round {rounds}: no report")
+        return int(ExitCode.INTERRUPTED)
     if deadline is not None:
         verdict = "healthy" if int(report.exit_code) == 0 else "gave up"
         printer.info(escape(f"[wait] {verdict} after {rounds} round(s)"))
@@ -123,14 +130,42 @@ def health(
     return int(report.exit_code)
 
 
+def _check_http_url(option: str, value: str) -> None:
+    import httpx
+
+    from wastectl.settings import redact_url
+
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise UsageError(
+            f"{option} must be an http(s) URL, got {redact_url(value)!r}",
+            hint=f"e.g. {option} http://user:pass@127.0.0.1:15672",
+        )
+
+
 def _local_target(options: HealthOptions) -> AppTarget:
     from wastectl import settings as cli_settings
     from wastectl.health.app import AppTarget
 
     settings = cli_settings.load()
+    rabbitmq_api, vhost = options.rabbitmq_api, None
+    if rabbitmq_api is None and settings.broker_url:
+        # The stack's own broker: WASTE_RABBITMQ_MANAGEMENT_URL with WASTE_BROKER_URL's credentials,
+        # looking only at its vhost (a shared broker's other vhosts are not this stack's business).
+        import httpx
+
+        from wastectl.queues.management import target_from
+
+        broker = target_from(settings.broker_url, settings.rabbitmq_management_url)
+        url = httpx.URL(broker.management_url).copy_with(username=broker.username, password=broker.password)
+        rabbitmq_api, vhost = str(url), broker.vhost
     return AppTarget(
         api_url=options.api_url or settings.public_base_url or "http://127.0.0.1:8000",
         database_url=options.database_url or settings.resolved_database_url,
         redis_url=options.redis_url or settings.redis_url,
-        rabbitmq_api=options.rabbitmq_api,
+        rabbitmq_api=rabbitmq_api,
+        rabbitmq_vhost=vhost,
     )

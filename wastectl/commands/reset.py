@@ -216,6 +216,7 @@ def _reset_node(
             known_hosts=known_hosts_path(inventory.cluster),
             accept_new=accept_new,
             cluster=inventory.cluster,
+            selector=inventory.selector_args,
         ) as conn:
             results = run_steps(
                 conn, reset_steps(root_prefix), lambda step: say(f"[{node.name}] {step.title}")

@@ -48,6 +48,7 @@ def ssh(
         known_hosts=known_hosts_path(inventory.cluster),
         accept_new=fleet.accept_new,
         cluster=inventory.cluster,
+        selector=inventory.selector_args,
     ) as conn:
         try:
             if command:
@@ -102,6 +103,7 @@ def exec_(
             cluster=inventory.cluster,
             stop=stop,
             on_line=on_line,
+            selector=inventory.selector_args,
         )
 
     outcomes = map_nodes(chosen, work, stop=stop)

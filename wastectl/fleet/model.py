@@ -74,6 +74,19 @@ class Inventory:
     api_url: str | None = None  # the app's public base URL (API /readyz through the ingress)
 
     @property
+    def selector_args(self) -> str:
+        """Options that make another wastectl command find this inventory (for exact hints)."""
+        import shlex
+
+        kind, _, where = self.source.partition(":")
+        cluster = f"--cluster {shlex.quote(self.cluster)}"
+        if kind == "static":
+            return f"--inventory {shlex.quote(where)}"
+        if kind == "terraform":
+            return f"--tf-outputs {shlex.quote(where)} {cluster}"
+        return cluster
+
+    @property
     def names(self) -> list[str]:
         return [node.name for node in self.nodes]
 

@@ -60,12 +60,15 @@ def exec_on_node(
     cluster: str,
     stop: threading.Event,
     on_line: Callable[[str, str], None],
+    selector: str | None = None,
 ) -> ExecOutcome:
     started = time.monotonic()
     try:
-        conn = Connection(node, known_hosts=known_hosts, accept_new=accept_new, cluster=cluster)
+        conn = Connection(
+            node, known_hosts=known_hosts, accept_new=accept_new, cluster=cluster, selector=selector
+        )
     except SSHError as exc:
-        return ExecOutcome(node.name, None, "", exc.message, time.monotonic() - started)
+        return ExecOutcome(node.name, None, "", exc.with_hint(), time.monotonic() - started)
     chunks: list[str] = []
     pending = ""
     try:

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 class SSHError(WastectlError):
     """Connecting to or authenticating with a node failed; the message names node, user and key."""
 
+    def with_hint(self) -> str:
+        """The message plus the hint, for per-node reports (exec, health) that have no hint line."""
+        return f"{self.message}; {self.hint}" if self.hint else self.message
+
 
 class HostKeyError(SSHError):
     pass
@@ -78,6 +82,7 @@ def _open(
     accept_new: bool,
     sock: Any = None,
     cluster: str = "",
+    selector: str | None = None,
 ) -> paramiko.SSHClient:
     import paramiko
 
@@ -116,7 +121,7 @@ def _open(
             f"host key for node {target.name} ({entry}) has CHANGED: expected "
             f"{exc.expected_key.fingerprint}, got {exc.key.fingerprint}; refusing to connect",
             hint=f"if the node was rebuilt, forget the old key: wastectl known-hosts forget {target.name}"
-            + (f" --cluster {cluster}" if cluster else ""),
+            + (f" {selector}" if selector else f" --cluster {cluster}" if cluster else ""),
         ) from None
     except paramiko.PasswordRequiredException:
         client.close()
@@ -151,7 +156,16 @@ def _parse_jump(jump: str, default_user: str) -> tuple[str, str, int]:
 class Connection:
     """An open SSH session to one node (and its bastion, when one is configured)."""
 
-    def __init__(self, node: Node, *, known_hosts: Path, accept_new: bool, cluster: str = "") -> None:
+    def __init__(
+        self,
+        node: Node,
+        *,
+        known_hosts: Path,
+        accept_new: bool,
+        cluster: str = "",
+        selector: str | None = None,
+    ) -> None:
+        """`selector`: the inventory options (`Inventory.selector_args`) quoted in the changed-key hint."""
         self.node = node
         self._bastion: paramiko.SSHClient | None = None
         cfg = node.ssh
@@ -164,6 +178,7 @@ class Connection:
                 known_hosts=known_hosts,
                 accept_new=accept_new,
                 cluster=cluster,
+                selector=selector,
             )
             transport = self._bastion.get_transport()
             assert transport is not None
@@ -184,6 +199,7 @@ class Connection:
                 accept_new=accept_new,
                 sock=sock,
                 cluster=cluster,
+                selector=selector,
             )
         except BaseException:
             if self._bastion is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from wastectl.health.model import fail, skip, warn
 from wastectl.kube.client import KubeClient
@@ -22,6 +23,7 @@ class AppTarget:
     database_url: str | None = None
     redis_url: str | None = None
     rabbitmq_api: str | None = None  # http://user:pass@host:15672
+    rabbitmq_vhost: str | None = None  # only this vhost's queues; None: every vhost the user sees
 
 
 AppCheck = Callable[[AppTarget], str]
@@ -119,11 +121,20 @@ def rabbitmq_queues(target: AppTarget) -> str:
     import httpx
 
     if not target.rabbitmq_api:
-        raise skip("RabbitMQ management API not configured (--rabbitmq-api)")
+        raise skip("RabbitMQ management API not configured (--rabbitmq-api, or WASTE_BROKER_URL locally)")
     url = httpx.URL(target.rabbitmq_api)
     auth = (url.username or "guest", url.password or "guest")
     base = str(url.copy_with(username=None, password=None)).rstrip("/")
-    response = httpx.get(f"{base}/api/queues", auth=auth, timeout=5)
+    vhost = target.rabbitmq_vhost
+    path = "/api/queues" if vhost is None else "/api/queues/" + quote(vhost, safe="")
+    try:
+        response = httpx.get(base + path, auth=auth, timeout=5)
+    except httpx.HTTPError as exc:
+        raise fail(f"management API {base} unreachable: {exc}") from None
+    if response.status_code == 401:
+        raise fail(f"management API {base} refused the credentials of user {auth[0]!r} (HTTP 401)")
+    if response.status_code == 404 and vhost is not None:
+        raise fail(f"vhost {vhost!r} does not exist on the broker ({base})")
     if response.status_code != 200:
         raise fail(f"management API {base}: HTTP {response.status_code}")
     problems = []
@@ -139,7 +150,7 @@ def rabbitmq_queues(target: AppTarget) -> str:
             problems.append(f"{name}: backlog {messages} ({consumers} consumers)")
     if problems:
         raise warn("; ".join(problems))
-    return f"{len(queues)} queue(s) fine"
+    return f"{len(queues)} queue(s) fine" + (f" on vhost {vhost}" if vhost is not None else "")
 
 
 def postgres(target: AppTarget) -> str:

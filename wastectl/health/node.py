@@ -171,14 +171,28 @@ NODE_CHECKS: dict[str, Check] = {
 
 
 def run_node(
-    node: Node, *, selected: set[str], known_hosts: Path, accept_new: bool, cluster: str
+    node: Node,
+    *,
+    selected: set[str],
+    known_hosts: Path,
+    accept_new: bool,
+    cluster: str,
+    on_connect: Callable[[Connection], None] | None = None,
+    selector: str | None = None,
 ) -> list[Result]:
-    """Every selected node check on one node; if SSH fails, each of them is ERROR with the reason."""
+    """Every selected node check on one node; if SSH fails, each of them is ERROR with the reason.
+
+    `on_connect` receives the open connection, so that Ctrl-C in the main thread can close it and
+    unblock this worker at once instead of waiting for the node's slowest check.
+    """
     specs = [s for s in SPECS if s.layer is Layer.node and s.id in selected]
     started = time.monotonic()
     try:
-        conn = Connection(node, known_hosts=known_hosts, accept_new=accept_new, cluster=cluster)
+        conn = Connection(
+            node, known_hosts=known_hosts, accept_new=accept_new, cluster=cluster, selector=selector
+        )
     except SSHError as exc:
+        message = exc.with_hint()
         reach = [s for s in specs if s.id == "NodeReachable"]
         rest = [s for s in specs if s.id != "NodeReachable"]
         out = [
@@ -188,17 +202,19 @@ def run_node(
                 s.severity,
                 node.name,
                 Status.fail,
-                exc.message,
+                message,
                 s.fix,
                 time.monotonic() - started,
             )
             for s in reach
         ]
         out += [
-            Result(s.id, s.layer, s.severity, node.name, Status.error, f"not checked: {exc.message}", s.fix)
+            Result(s.id, s.layer, s.severity, node.name, Status.error, f"not checked: {message}", s.fix)
             for s in rest
         ]
         return out
+    if on_connect is not None:
+        on_connect(conn)
     results: list[Result] = []
     with conn:
         batch_started = time.monotonic()

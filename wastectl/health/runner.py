@@ -133,6 +133,14 @@ def run_cluster(inventory: Inventory, options: HealthOptions) -> Report:
     app_specs = [s for s in specs if s.layer is Layer.app]
     known_hosts = known_hosts_path(inventory.cluster)
     stop = threading.Event()
+    opened: list[Any] = []  # node connections, closed by Ctrl-C to unblock the workers
+    opened_lock = threading.Lock()
+
+    def track(conn: Any) -> None:
+        with opened_lock:
+            opened.append(conn)
+            if stop.is_set():
+                conn.close()
 
     def nodes() -> list[Result]:
         if not node_ids:
@@ -145,6 +153,8 @@ def run_cluster(inventory: Inventory, options: HealthOptions) -> Report:
                 known_hosts=known_hosts,
                 accept_new=options.accept_new,
                 cluster=inventory.cluster,
+                on_connect=track,
+                selector=inventory.selector_args,
             ),
             stop=stop,
         )
@@ -154,8 +164,17 @@ def run_cluster(inventory: Inventory, options: HealthOptions) -> Report:
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         node_future = pool.submit(nodes)
-        api_results = _api_layers(inventory, options, cluster_specs, app_specs)
-        results = node_future.result() + api_results
+        try:
+            api_results = _api_layers(inventory, options, cluster_specs, app_specs)
+            results = node_future.result() + api_results
+        except KeyboardInterrupt:
+            # The node work runs in a worker thread that never sees the signal: stop it here by
+            # closing its connections (remote checks are read-only and bounded by `timeout`).
+            stop.set()
+            with opened_lock:
+                for conn in opened:
+                    conn.close()
+            raise
     return Report(f"cluster {inventory.cluster} ({inventory.source})", results, sorted(options.ignore))
 
 
@@ -219,6 +238,7 @@ def open_kube(inventory: Inventory, options: HealthOptions) -> Any:
             known_hosts=known_hosts_path(inventory.cluster),
             accept_new=options.accept_new,
             cluster=inventory.cluster,
+            selector=inventory.selector_args,
         ) as conn,
         tempfile.TemporaryDirectory() as tmp,
     ):

@@ -162,3 +162,32 @@ def test_ctrl_c_terminates_remote_commands_prints_summary_exit_130(
     while any(_alive(pid) for pid in remote) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in remote), "remote commands survived Ctrl-C"
+
+
+def plant_wrong_host_key(fleet: Fleet, node_name: str, tmp_path: Path) -> None:
+    """Record another key for the node, as if the cluster had been rebuilt since the last connect."""
+    from tests.wastectl.fleet.harness import keygen
+    from wastectl.fleet.knownhosts import known_hosts_path
+
+    node = fleet.node(node_name)
+    other = tmp_path / "other_host_key"
+    keygen(other)
+    keytype, blob = other.with_suffix(".pub").read_text().split()[:2]
+    known = known_hosts_path("testc")
+    known.parent.mkdir(parents=True, exist_ok=True)
+    known.write_text(f"[{node.address}]:{node.port} {keytype} {blob}\n")
+
+
+def test_exec_changed_host_key_refuses_that_node_with_the_forget_command(
+    fleet: Fleet, inventory: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    plant_wrong_host_key(fleet, "master", tmp_path)
+    run = run_cli(
+        capsys, "exec", "--all", "--inventory", str(inventory), "--accept-new", "-o", "json", "--", "true"
+    )
+    assert run.code == 3, run.err
+    nodes = {n["node"]: n for n in run.json()["data"]["nodes"]}
+    assert nodes["master"]["exit_status"] is None
+    assert "has CHANGED" in nodes["master"]["error"]
+    assert nodes["master"]["error"].endswith(f"wastectl known-hosts forget master --inventory {inventory}")
+    assert all(nodes[n]["exit_status"] == 0 for n in ("worker-1", "worker-2", "storage"))

@@ -6,6 +6,7 @@ import fcntl
 import os
 import pty
 import select
+import shlex
 import signal
 import struct
 import subprocess
@@ -75,13 +76,17 @@ def test_changed_host_key_is_refused_with_the_forget_command(
     keytype, blob = other.with_suffix(".pub").read_text().split()[:2]
     known.write_text(f"[{master.address}]:{master.port} {keytype} {blob}\n")
 
+    hint = f"forget the old key: wastectl known-hosts forget master --inventory {inventory}\n"
     for extra in ([], ["--accept-new"]):
         run = run_cli(capsys, "ssh", "master", "--inventory", str(inventory), *extra, "--", "true")
         assert run.code == 1
         assert "has CHANGED" in run.err
-        assert "wastectl known-hosts forget master --cluster testc" in run.err
+        assert hint in run.err
 
-    run = run_cli(capsys, "known-hosts", "forget", "master", "--inventory", str(inventory))
+    # the hint is run exactly as printed
+    command = shlex.split(run.err.split("forget the old key: ", 1)[1].splitlines()[0])
+    assert command[:3] == ["wastectl", "known-hosts", "forget"]
+    run = run_cli(capsys, *command[1:])
     assert run.code == 0 and "forgot 1 key(s)" in run.err
     assert known.read_text() == ""
     assert (
@@ -91,6 +96,17 @@ def test_changed_host_key_is_refused_with_the_forget_command(
     listed = run_cli(capsys, "known-hosts", "list", "--cluster", "testc", "-o", "json").json()["data"]["keys"]
     assert [k["host"] for k in listed] == [f"[{master.address}]:{master.port}"]
     assert listed[0]["fingerprint"].startswith("SHA256:")
+
+
+def test_changed_key_hint_selects_the_same_inventory(inventory: Path, tmp_path: Path) -> None:
+    """Terraform outputs (found by --cluster) and EC2 (by tag) are selected by the cluster name."""
+    from wastectl.fleet.model import Inventory
+
+    outputs = tmp_path / "out dir" / "outputs.json"
+    terraform = Inventory("c1", f"terraform:{outputs}", ())
+    assert terraform.selector_args == f"--tf-outputs '{outputs}' --cluster c1"
+    assert Inventory("c1", "ec2:ap-northeast-2", ()).selector_args == "--cluster c1"
+    assert Inventory("c1", f"static:{inventory}", ()).selector_args == f"--inventory {inventory}"
 
 
 def test_wrong_key_names_node_user_and_key(
@@ -155,6 +171,8 @@ def test_unknown_node_is_exit_2_listing_known_nodes(
     assert run.code == 2
     assert "unknown node 'worker-9'" in run.err
     assert "known nodes: master, worker-1, worker-2, storage" in run.err
+    run = run_cli(capsys, "known-hosts", "forget", "worker-9", "--inventory", str(inventory))
+    assert run.code == 2 and "known nodes: master, worker-1, worker-2, storage" in run.err
 
 
 def test_jump_host(fleet: Fleet, inventory: Path, capfd: pytest.CaptureFixture[str]) -> None:
@@ -222,6 +240,13 @@ def test_interactive_shell_pty_resize_and_exit_status(fleet: Fleet, inventory: P
         os.write(master_fd, b"stty size; tty; echo RE-$((40+3))\n")
         second = _read_until(master_fd, b"RE-43\r\n")
         assert b"45 132" in second and b"/dev/pts/" in second, second
+        # Ctrl-C is a byte for the remote pty (raw mode): it stops the remote command, not wastectl
+        os.write(master_fd, b"sleep 60\n")
+        time.sleep(0.3)
+        os.write(master_fd, b"\x03")
+        os.write(master_fd, b"echo BACK-$((40+4))\n")
+        back = _read_until(master_fd, b"BACK-44\r\n")
+        assert b"BACK-44\r\n" in back and proc.poll() is None, back
         os.write(master_fd, b"exit 5\n")
         assert proc.wait(10) == 5
     finally:

@@ -96,6 +96,22 @@ def test_unreachable_node_is_error_and_others_are_still_checked(
     )
 
 
+def test_changed_host_key_fails_that_node_with_the_forget_command(
+    fleet: Fleet, inventory: Path, kubeconfig: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tests.wastectl.fleet.test_exec import plant_wrong_host_key
+
+    plant_wrong_host_key(fleet, "worker-1", tmp_path)
+    run = _health(capsys, inventory, kubeconfig, "--only", "node", "-o", "json")
+    assert run.code == 1
+    data = run.json()["data"]
+    reach = _by(data, "NodeReachable")
+    assert reach["worker-1"]["status"] == "fail" and "has CHANGED" in reach["worker-1"]["message"]
+    assert f"wastectl known-hosts forget worker-1 --inventory {inventory}" in reach["worker-1"]["message"]
+    assert _by(data, "SwapOff")["worker-1"]["status"] == "error"
+    assert all(reach[n]["status"] == "ok" for n in ("master", "worker-2", "storage"))
+
+
 def test_ignore_and_only(
     fleet: Fleet, inventory: Path, kubeconfig: Path, kube: FakeKube, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -177,6 +193,8 @@ def test_wait_gives_up_with_errors(
         (["--ignore", "NoSuchCheck"], "unknown check ID(s): nosuchcheck"),
         (["--only", "galaxy"], "galaxy"),
         (["--target", "local", "--only", "node"], "app layer only"),
+        (["--rabbitmq-api", "rabbit:15672"], "--rabbitmq-api must be an http(s) URL, got 'rabbit:15672'"),
+        (["--rabbitmq-api", "http://[::1"], "--rabbitmq-api must be an http(s) URL"),
     ],
 )
 def test_bad_options_exit_2(
