@@ -22,7 +22,7 @@ from wastectl.commands import queues as queues_cmd
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
 from wastectl.logs import setup_run_log
-from wastectl.output import print_error, print_json_failure
+from wastectl.output import print_error, print_json_failure, stderr_console
 
 log = logging.getLogger("wastectl")
 
@@ -129,4 +129,8 @@ def main(argv: list[str] | None = None) -> None:
             f"unexpected {type(exc).__name__}: {exc}", hint="run again with --debug, or read the log file"
         )
         sys.exit(int(ExitCode.FAILURE))
+    if result == ExitCode.INTERRUPTED:
+        # Typer turns Ctrl-C into a plain exit 130; say so, so the stop is never silent.
+        log.info("interrupted")
+        stderr_console().print("interrupted", style="yellow")
     sys.exit(result if isinstance(result, int) else 0)

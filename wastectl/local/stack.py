@@ -149,7 +149,6 @@ def serve(context: AppContext, options: DevOptions, *, log_dir: Path, say: Calla
             worker.stop()
         context.close()
     if interrupted:
-        say("stopped")
         return int(ExitCode.INTERRUPTED)
     if not server.started and exit_code == 0:
         return 1

@@ -87,6 +87,7 @@ def test_embedded_profile_serves_and_stops_cleanly(start_dev) -> None:  # type: 
     assert "tasks     in-process" in text
     assert f"ready     {dev.base_url}" in text
     assert "Traceback" not in text
+    assert text.rstrip().endswith("interrupted")
 
 
 def test_port_in_use_is_a_usage_error(start_dev) -> None:  # type: ignore[no-untyped-def]
