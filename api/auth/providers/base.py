@@ -54,6 +54,28 @@ class ProviderUnavailable(ProviderError):
     code = "provider_unavailable"
 
 
+class ProviderMisconfigured(ProviderError):
+    """The provider refused *our* client credentials (`invalid_client`): a server-side fault."""
+
+    status_code = 502
+    code = "provider_misconfigured"
+
+
+#: OAuth error codes that blame the client application (our id/secret), not the user's code.
+CLIENT_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
+
+
+def code_exchange_error(provider: str, response: httpx.Response, body: dict[str, Any]) -> ProviderError:
+    """Map a failed authorization-code exchange: our credentials refused -> 502, else the code -> 401."""
+    error = body.get("error")
+    reason = body.get("error_description") or error or f"HTTP {response.status_code}"
+    if error in CLIENT_ERRORS:
+        return ProviderMisconfigured(
+            f"{provider} refused this server's client credentials ({reason}); check the {provider} settings"
+        )
+    return ProviderRejected(f"{provider} rejected the authorization code: {reason}")
+
+
 class ProviderNotConfigured(ProviderError):
     """A setting this flow needs is missing on the server."""
 

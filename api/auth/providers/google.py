@@ -22,6 +22,7 @@ from api.auth.providers.base import (
     ProviderProfile,
     ProviderRejected,
     ProviderUnavailable,
+    code_exchange_error,
     text_or_none,
 )
 
@@ -69,8 +70,7 @@ class GoogleProvider(HttpProvider):
         response = self.request("POST", self.settings.google_token_url, data=form)
         body = self.json_body(response)
         if response.status_code != 200 or not isinstance(body.get("id_token"), str):
-            reason = body.get("error_description") or body.get("error") or f"HTTP {response.status_code}"
-            raise ProviderRejected(f"google rejected the authorization code: {reason}")
+            raise code_exchange_error("google", response, body)
         return self.verify_mobile_token(body["id_token"])
 
     # --- ID token -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from api.auth.providers.base import (
     ProviderProfile,
     ProviderRejected,
     ProviderUnavailable,
+    code_exchange_error,
     text_or_none,
 )
 
@@ -53,8 +54,7 @@ class KakaoProvider(HttpProvider):
         response = self.request("POST", f"{self.settings.kakao_auth_base_url}/oauth/token", data=form)
         body = self.json_body(response)
         if response.status_code != 200 or not isinstance(body.get("access_token"), str):
-            reason = body.get("error_description") or body.get("error") or f"HTTP {response.status_code}"
-            raise ProviderRejected(f"kakao rejected the authorization code: {reason}")
+            raise code_exchange_error("kakao", response, body)
         return self.fetch_profile(body["access_token"])
 
     def _api(self, path: str, access_token: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from api.auth.providers.base import (
     ProviderProfile,
     ProviderRejected,
     ProviderUnavailable,
+    code_exchange_error,
     text_or_none,
 )
 
@@ -55,8 +56,7 @@ class NaverProvider(HttpProvider):
         response = self.request("POST", f"{self.settings.naver_auth_base_url}/oauth2.0/token", data=params)
         body = self.json_body(response)
         if not isinstance(body.get("access_token"), str) or body.get("error"):
-            reason = body.get("error_description") or body.get("error") or f"HTTP {response.status_code}"
-            raise ProviderRejected(f"naver rejected the authorization code: {reason}")
+            raise code_exchange_error("naver", response, body)
         return self.fetch_profile(body["access_token"])
 
     def _api(self, path: str, access_token: str) -> dict[str, Any]:

@@ -259,3 +259,18 @@ def test_redis_down_is_503(make_settings: Any, migrated_postgres_url: str, fake:
         assert response.status_code == 503 and response.json()["code"] == "state_store_down"
         callback = client.get("/api/v1/auth/kakao/callback", params={"state": "s", "code": "c"})
         assert callback.status_code == 503
+
+
+def test_refused_client_credentials_are_our_fault_502(
+    client: TestClient, fake: FakeProviders, context: AppContext
+) -> None:
+    start = _authorize(client, "kakao", response_mode="json")
+    code, state = fake.approve(start["authorization_url"], fake.kakao_user(8008))
+    # A deploy with the wrong REST API key: Kakao answers 401 invalid_client to the exchange.
+    context.settings.kakao_client_id = "not-our-rest-api-key"
+    response = client.get("/api/v1/auth/kakao/callback", params={"state": state, "code": code})
+    assert response.status_code == 502, response.text
+    body = response.json()
+    assert body["code"] == "provider_misconfigured"
+    assert "client credentials" in body["detail"] and "Not exist client_id" in body["detail"]
+    assert _users(context) == 0
