@@ -181,6 +181,7 @@ def _check_local_rabbitmq(
     assert run.code == 0, run.out + run.err
     missing = "[WARNING RabbitMQQueues]: local: vhost 'no-such-vhost-here' does not exist on the broker"
     assert missing in run.out
+    assert "/100: healthy, with warnings" in run.out
 
     from urllib.parse import urlsplit, urlunsplit
 
