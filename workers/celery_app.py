@@ -29,6 +29,10 @@ TASK_ROUTES = {
 BEAT_SCHEDULE = {
     "requeue-stuck-scans": {"task": "maintenance.requeue_stuck", "schedule": 60.0},
     "purge-expired-uploads-and-images": {"task": "maintenance.purge_expired", "schedule": crontab(minute=17)},
+    "purge-expired-auth-sessions-and-states": {
+        "task": "maintenance.purge_auth",
+        "schedule": crontab(minute=23),
+    },
     # 00:10 Asia/Seoul: yesterday's numbers are final.
     "daily-scan-stats": {"task": "maintenance.daily_stats", "schedule": crontab(hour=15, minute=10)},
 }

@@ -1,4 +1,4 @@
-"""Beat tasks (queue `batch`): purge expired uploads and images, requeue stuck scans, daily stats."""
+"""Beat tasks (queue `batch`): purge expired uploads, images and auth data; requeue stuck scans; stats."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any
 
 from celery import shared_task
 
+from api.auth.maintenance import purge_expired_auth
+from api.db import session_scope
 from api.scans import maintenance
 from workers.context import worker_context
 from workers.queues import SCAN_ANALYSE_QUEUE, SCAN_POST_QUEUE
@@ -33,3 +35,9 @@ def daily_stats(self: Any) -> list[dict[str, Any]]:
         stat = maintenance.aggregate_daily(runtime, day)
         out.append({"day": day.isoformat(), "scans": stat.scans, "done": stat.done, "failed": stat.failed})
     return out
+
+
+@shared_task(bind=True, name="maintenance.purge_auth")
+def purge_auth(self: Any) -> dict[str, int]:
+    with session_scope(worker_context(self.app).session_factory) as session:
+        return purge_expired_auth(session)
