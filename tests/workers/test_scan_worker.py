@@ -161,3 +161,84 @@ def test_beat_requeues_a_stuck_scan(api: TestClient, fake_openai: FakeOpenAI) ->
     assert scan["status"] == "done" and fake_openai.count == 1
     stats = celery.send_task("maintenance.daily_stats").get(timeout=20)
     assert stats[-1]["done"] >= 1
+
+
+def _duplicate_dead_letter(broker_url: str, queue: str) -> None:
+    """Leave two identical copies of the one dead letter in `<queue>.dlq`, as a replay that crashed
+    between its publish and its ack and was run again would move the same message twice."""
+    from kombu import Connection, Exchange, Producer
+
+    with Connection(broker_url, transport_options={"confirm_publish": True}) as conn:
+        channel = conn.default_channel
+        message = channel.basic_get(dlq_name(queue), no_ack=False)
+        assert message is not None
+        producer = Producer(channel, exchange=Exchange("waste.dlx", type="direct", durable=True))
+        for _copy in range(2):
+            producer.publish(
+                message.body, routing_key=queue, headers=dict(message.headers),
+                content_type=message.content_type, content_encoding=message.content_encoding,
+                serializer=None, delivery_mode=2,
+            )  # fmt: skip
+        channel.basic_ack(message.delivery_tag)
+
+
+def _stages(api: TestClient, scan_id: str) -> list[tuple[int, str]]:
+    with session_scope(api.app.state.context.session_factory) as session:  # type: ignore[attr-defined]
+        rows = session.execute(
+            select(ScanEvent.round, ScanEvent.stage)
+            .where(ScanEvent.scan_id == uuid.UUID(scan_id))
+            .order_by(ScanEvent.id)
+        )
+        return [(int(r), str(s)) for r, s in rows]
+
+
+def test_dlq_replay_reopens_the_failed_scan_once(
+    worker: CeleryWorker,
+    api: TestClient,
+    fake_openai: FakeOpenAI,
+    broker_url: str,
+    *,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """quota -> failed + DLQ; the account is topped up; `wastectl queues dlq replay` -> done, once."""
+    import json
+
+    from wastectl.app import main
+
+    fake_openai.script("quota")
+    headers = login(api)
+    scan_id = _scan(api, headers, 7, "음료수 병")
+    failed = wait_for_scan(api, headers, scan_id, timeout=20)
+    assert (failed["status"], failed["failure"]["code"]) == ("failed", "quota_exhausted")
+    assert wait_for(lambda: queue_depth(broker_url, "scan.analyse.dlq") == 1, timeout=10)
+    _duplicate_dead_letter(broker_url, "scan.analyse")
+    assert queue_depth(broker_url, "scan.analyse.dlq") == 2
+    # The fake now answers normally (its script is used up): the quota was topped up.
+    monkeypatch.setenv("WASTE_BROKER_URL", broker_url)
+    with pytest.raises(SystemExit) as exited:
+        main(["queues", "dlq", "replay", "scan.analyse", "-o", "json"])
+    out, err = capsys.readouterr()
+    assert exited.value.code in (0, None), err
+    assert json.loads(out)["data"]["replayed"] == 2
+
+    assert wait_for(lambda: _row(api, scan_id).status == "done", timeout=20)
+    scan = wait_for_scan(api, headers, scan_id, timeout=5)
+    assert scan["status"] == "done" and scan.get("failure") is None
+    assert scan["result"]["items"][0]["category_id"] == "pet_clear"
+    assert wait_for(lambda: queue_depth(broker_url, "scan.analyse") == 0, timeout=10)
+    assert queue_depth(broker_url, "scan.analyse.dlq") == 0
+    assert fake_openai.count == 2  # the quota answer, then exactly one analysis for both copies
+    row = _row(api, scan_id)
+    assert (row.replays, row.attempts, row.failure_code, row.failure_reason) == (1, 1, None, None)
+    assert row.replay_id is not None
+    assert wait_for(lambda: f"another copy of replay {row.replay_id}" in worker.log(), timeout=5)
+    assert _stages(api, scan_id) == [
+        (0, "queued"), (0, "analysing"), (0, "failed"),
+        (1, "queued"), (1, "analysing"), (1, "grounding"), (1, "done"),
+    ]  # fmt: skip
+
+    # An ordinary redelivery of the finished scan (no replay header) still does nothing.
+    celery = api.app.state.context.scans.dispatcher.app  # type: ignore[attr-defined]
+    assert celery.send_task("scans.analyse", args=[scan_id]).get(timeout=20) == "stop"
+    assert fake_openai.count == 2 and _row(api, scan_id).status == "done"
