@@ -27,6 +27,13 @@ from workers.queues import REPLAY_HEADER, SCAN_POST_QUEUE
 log = logging.getLogger(__name__)
 
 
+def _replay_id(request: Any) -> str | None:
+    value = getattr(request, REPLAY_HEADER, None) or (getattr(request, "headers", None) or {}).get(
+        REPLAY_HEADER
+    )
+    return str(value) if value else None
+
+
 def _give_up(task: Any, scan_id: uuid.UUID, code: str, reason: str) -> Exception:
     pipeline.mark_failed(worker_context(task.app).scans, scan_id, code, reason)
     return cast(Exception, Reject(f"{code}: {reason}", requeue=False))
@@ -39,15 +46,12 @@ def _retry_or_reject(task: Any, scan_id: uuid.UUID, code: str, exc: Exception) -
         return _give_up(task, scan_id, code, f"gave up after {attempt} attempts: {exc}")
     countdown = pipeline.backoff_seconds(settings, attempt)
     log.info("scan %s: %s, retry %d in %.2fs", scan_id, code, attempt, countdown)
-    retry = task.retry(exc=exc, countdown=countdown, max_retries=settings.scan_max_attempts)
+    # Celery does not copy custom headers onto the retry message: carry the replay id over, so the
+    # message dead-lettered at the end of a replayed run names the replay it came from.
+    replay_id = _replay_id(task.request)
+    headers = {REPLAY_HEADER: replay_id} if replay_id else None
+    retry = task.retry(exc=exc, countdown=countdown, max_retries=settings.scan_max_attempts, headers=headers)
     return cast(Exception, retry)
-
-
-def _replay_id(request: Any) -> str | None:
-    value = getattr(request, REPLAY_HEADER, None) or (getattr(request, "headers", None) or {}).get(
-        REPLAY_HEADER
-    )
-    return str(value) if value else None
 
 
 def _skip_duplicate_replay(task: Any, scan_id: uuid.UUID) -> bool:

@@ -29,11 +29,17 @@ REPLAY_NAMESPACE = uuid.UUID("3f0c5d0e-5b7a-4d3e-9a51-0d7c1f2a8b64")
 
 
 def replay_id(queue: str, body: bytes | str, headers: dict[str, Any], replay_header: str) -> str:
-    """Deterministic per dead letter: the same message moved twice gets the same id."""
+    """Deterministic per dead letter: the same message moved twice gets the same id.
+
+    The previous replay id chains replays of one task; the time RabbitMQ dead-lettered it (x-death)
+    tells two dead-letterings apart even if a message lost the header on the way.
+    """
     raw = body.encode() if isinstance(body, str) else bytes(body)
     task_id = headers.get("id") or hashlib.sha256(raw).hexdigest()
     previous = headers.get(replay_header) or ""
-    return str(uuid.uuid5(REPLAY_NAMESPACE, f"{queue}|{task_id}|{previous}"))
+    deaths = headers.get("x-death") or [{}]
+    died = deaths[0].get("time", "") if isinstance(deaths, list) and isinstance(deaths[0], dict) else ""
+    return str(uuid.uuid5(REPLAY_NAMESPACE, f"{queue}|{task_id}|{previous}|{died}"))
 
 
 def replay(broker_url: str, *, queue: str, dlq: str, exchange: str, limit: int | None) -> int:
