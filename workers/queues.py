@@ -25,6 +25,8 @@ BATCH_QUEUE = "batch"
 WORK_QUEUES = (SCAN_ANALYSE_QUEUE, SCAN_POST_QUEUE, BATCH_QUEUE, DEFAULT_QUEUE)
 DLQ_SUFFIX = ".dlq"
 DLQ_TTL_MS = 7 * 24 * 3600 * 1000
+# Set by `wastectl queues dlq replay` on every message it moves back: the task re-opens its failed scan.
+REPLAY_HEADER = "x-waste-replay"
 
 default_exchange = Exchange("waste", type="direct", durable=True)
 dead_letter_exchange = Exchange("waste.dlx", type="direct", durable=True)

@@ -3,6 +3,11 @@
 Transient analyser errors are retried with exponential backoff + jitter (`task.retry`); permanent
 ones mark the scan failed with the reason and `Reject(requeue=False)` the message into its DLQ.
 Both tasks are idempotent (see api.scans.pipeline), so redelivery after a crash is safe.
+
+A message moved back from a DLQ by `wastectl queues dlq replay` carries the header
+`x-waste-replay: <replay id>`; it re-opens its failed scan (once per replay id) before running,
+otherwise it would find the scan final and do nothing. Without that header a finished scan stays
+finished, so ordinary redeliveries remain no-ops.
 """
 
 from __future__ import annotations
@@ -17,9 +22,16 @@ from celery.exceptions import Reject
 from api.analyser.base import PermanentAnalyserError, TransientAnalyserError
 from api.scans import pipeline
 from workers.context import worker_context
-from workers.queues import SCAN_POST_QUEUE
+from workers.queues import REPLAY_HEADER, SCAN_POST_QUEUE
 
 log = logging.getLogger(__name__)
+
+
+def _replay_id(request: Any) -> str | None:
+    value = getattr(request, REPLAY_HEADER, None) or (getattr(request, "headers", None) or {}).get(
+        REPLAY_HEADER
+    )
+    return str(value) if value else None
 
 
 def _give_up(task: Any, scan_id: uuid.UUID, code: str, reason: str) -> Exception:
@@ -34,14 +46,42 @@ def _retry_or_reject(task: Any, scan_id: uuid.UUID, code: str, exc: Exception) -
         return _give_up(task, scan_id, code, f"gave up after {attempt} attempts: {exc}")
     countdown = pipeline.backoff_seconds(settings, attempt)
     log.info("scan %s: %s, retry %d in %.2fs", scan_id, code, attempt, countdown)
-    retry = task.retry(exc=exc, countdown=countdown, max_retries=settings.scan_max_attempts)
+    # Celery does not copy custom headers onto the retry message: carry the replay id over, so the
+    # message dead-lettered at the end of a replayed run names the replay it came from.
+    replay_id = _replay_id(task.request)
+    headers = {REPLAY_HEADER: replay_id} if replay_id else None
+    retry = task.retry(exc=exc, countdown=countdown, max_retries=settings.scan_max_attempts, headers=headers)
     return cast(Exception, retry)
+
+
+def _skip_duplicate_replay(task: Any, scan_id: uuid.UUID) -> bool:
+    """Re-open the scan for a replayed message; True for a second copy of the same replay.
+
+    A copy is a duplicate when the scan already carries its replay id and it is neither a Celery
+    retry (retries > 0: the replayed run continuing) nor a broker redelivery (a crashed worker's
+    message, which must finish the run).
+    """
+    replay_id = _replay_id(task.request)
+    if replay_id is None:
+        return False
+    runtime = worker_context(task.app).scans
+    if pipeline.reopen_for_replay(runtime, scan_id, replay_id):
+        return False
+    redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
+    if task.request.retries or redelivered:
+        return False
+    if pipeline.is_duplicate_replay(runtime, scan_id, replay_id):
+        log.info("scan %s: another copy of replay %s, nothing to do", scan_id, replay_id)
+        return True
+    return False
 
 
 @shared_task(bind=True, name="scans.analyse")
 def analyse(self: Any, scan_id: str) -> str:
     sid = uuid.UUID(scan_id)
     runtime = worker_context(self.app).scans
+    if _skip_duplicate_replay(self, sid):
+        return pipeline.Next.stop.value
     try:
         step = pipeline.analyse(runtime, sid)
     except TransientAnalyserError as exc:
@@ -59,6 +99,8 @@ def analyse(self: Any, scan_id: str) -> str:
 @shared_task(bind=True, name="scans.post")
 def post(self: Any, scan_id: str) -> bool:
     sid = uuid.UUID(scan_id)
+    if _skip_duplicate_replay(self, sid):
+        return False
     try:
         return pipeline.post(worker_context(self.app).scans, sid)
     except Exception as exc:

@@ -43,20 +43,26 @@ class Scan(Base):
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     cached_from: Mapped[uuid.UUID | None] = mapped_column(GUID(), default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Dead-letter replays (`wastectl queues dlq replay`): how many times this failed scan was re-opened
+    # (its events of each round are numbered by it) and the id of the replay that last re-opened it.
+    replays: Mapped[int] = mapped_column(Integer, default=0)
+    replay_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class ScanEvent(Base):
-    """One row per stage reached; unique per (scan, stage) so a redelivered task adds nothing."""
+    """One row per stage reached in each round; unique per (scan, round, stage) so a redelivered task
+    adds nothing. A round is one run of the scan: 0 at submit, n after its n-th dead-letter replay."""
 
     __tablename__ = "scan_events"
-    __table_args__ = (UniqueConstraint("scan_id", "stage"),)
+    __table_args__ = (UniqueConstraint("scan_id", "round", "stage"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     scan_id: Mapped[uuid.UUID] = mapped_column(GUID(), ForeignKey("scans.id", ondelete="CASCADE"), index=True)
     stage: Mapped[str] = mapped_column(String(20))
+    round: Mapped[int] = mapped_column(Integer, default=0)
     detail: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

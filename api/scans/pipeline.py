@@ -35,13 +35,16 @@ class Next(StrEnum):
     stop = "stop"
 
 
-def record_event(session: Session, scan_id: uuid.UUID, stage: str, detail: str | None = None) -> None:
-    """Add a stage event once; a redelivered task reaching the same stage adds nothing."""
+def record_event(session: Session, scan: Scan, stage: str, detail: str | None = None) -> None:
+    """Add a stage event once per round; a redelivered task reaching the same stage adds nothing."""
+    round_ = scan.replays or 0
     exists = session.scalar(
-        select(ScanEvent.id).where(ScanEvent.scan_id == scan_id, ScanEvent.stage == stage)
+        select(ScanEvent.id).where(
+            ScanEvent.scan_id == scan.id, ScanEvent.round == round_, ScanEvent.stage == stage
+        )
     )
     if exists is None:
-        session.add(ScanEvent(scan_id=scan_id, stage=stage, detail=detail))
+        session.add(ScanEvent(scan_id=scan.id, round=round_, stage=stage, detail=detail))
 
 
 def backoff_seconds(settings: Settings, attempt: int) -> float:
@@ -90,8 +93,8 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
             scan.model = cached.model
             scan.status = "grounding"
             scan.updated_at = utcnow()
-            record_event(session, scan.id, "analysing", "reused the analysis of an identical image")
-            record_event(session, scan.id, "grounding")
+            record_event(session, scan, "analysing", "reused the analysis of an identical image")
+            record_event(session, scan, "grounding")
             return Next.post
         if scan.attempts >= runtime.settings.scan_max_attempts:
             # Redelivered again and again (a worker dying on this scan): a poison message, stop the loop.
@@ -101,7 +104,7 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
         scan.status = "analysing"
         scan.attempts += 1
         scan.updated_at = utcnow()
-        record_event(session, scan.id, "analysing")
+        record_event(session, scan, "analysing")
         image_key, note = scan.image_key, scan.note
     image = runtime.storage.get(image_key)
     if image is None:
@@ -117,7 +120,7 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
         scan.completion_tokens = analysis.completion_tokens
         scan.status = "grounding"
         scan.updated_at = utcnow()
-        record_event(session, scan.id, "grounding")
+        record_event(session, scan, "grounding")
     return Next.post
 
 
@@ -144,7 +147,7 @@ def post(runtime: ScanRuntime, scan_id: uuid.UUID) -> bool:
         )
         scan.status = "done"
         scan.updated_at = scan.finished_at = utcnow()
-        record_event(session, scan.id, "done")
+        record_event(session, scan, "done")
         if scan.upload_key:
             upload = session.get(Upload, scan.upload_key)
             if upload is not None and upload.confirmed_at is None:
@@ -161,5 +164,38 @@ def mark_failed(runtime: ScanRuntime, scan_id: uuid.UUID, code: str, reason: str
         scan.failure_code = code
         scan.failure_reason = reason[:2000]
         scan.updated_at = scan.finished_at = utcnow()
-        record_event(session, scan.id, "failed", f"{code}: {reason}"[:500])
+        record_event(session, scan, "failed", f"{code}: {reason}"[:500])
     log.warning("scan %s failed: %s: %s", scan_id, code, reason)
+
+
+def reopen_for_replay(runtime: ScanRuntime, scan_id: uuid.UUID, replay_id: str) -> bool:
+    """Re-open a failed scan for a dead-letter replay (`wastectl queues dlq replay`), once per replay id.
+
+    Only `failed` scans are re-opened: a done scan stays done, a pending one is already running. The
+    failure is cleared, `attempts` restarts at 0 (so `too_many_attempts` does not refire at once), a
+    new event round starts with a `queued` event (SSE clients see the scan come back), and the replay
+    id is stored so a second copy of the same replayed message re-opens nothing. Row-locked, so two
+    copies delivered at once cannot both re-open it.
+    """
+    with session_scope(runtime.context.session_factory) as session:
+        scan = session.get(Scan, scan_id, with_for_update=True)
+        if scan is None or scan.status != "failed" or scan.replay_id == replay_id:
+            return False
+        previous = f"{scan.failure_code}: {scan.failure_reason}"
+        scan.status = "queued"
+        scan.failure_code = scan.failure_reason = None
+        scan.finished_at = None
+        scan.attempts = 0
+        scan.replays = (scan.replays or 0) + 1
+        scan.replay_id = replay_id
+        scan.updated_at = utcnow()
+        record_event(session, scan, "queued", f"replayed from the dead-letter queue after {previous}"[:500])
+    log.info("scan %s re-opened by dead-letter replay %s", scan_id, replay_id)
+    return True
+
+
+def is_duplicate_replay(runtime: ScanRuntime, scan_id: uuid.UUID, replay_id: str) -> bool:
+    """True when the scan was already re-opened by this replay id (another copy of the message)."""
+    with session_scope(runtime.context.session_factory) as session:
+        scan = session.get(Scan, scan_id)
+        return scan is not None and scan.replay_id == replay_id

@@ -159,7 +159,7 @@ def create_scan(
     session.add(scan)
     try:
         session.flush()
-        record_event(session, scan.id, "queued")
+        record_event(session, scan, "queued")
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -161,3 +161,104 @@ def test_beat_requeues_a_stuck_scan(api: TestClient, fake_openai: FakeOpenAI) ->
     assert scan["status"] == "done" and fake_openai.count == 1
     stats = celery.send_task("maintenance.daily_stats").get(timeout=20)
     assert stats[-1]["done"] >= 1
+
+
+def _duplicate_dead_letter(broker_url: str, queue: str) -> None:
+    """Leave two identical copies of the one dead letter in `<queue>.dlq`, as a replay that crashed
+    between its publish and its ack and was run again would move the same message twice."""
+    from kombu import Connection, Exchange, Producer
+
+    with Connection(broker_url, transport_options={"confirm_publish": True}) as conn:
+        channel = conn.default_channel
+        message = channel.basic_get(dlq_name(queue), no_ack=False)
+        assert message is not None
+        producer = Producer(channel, exchange=Exchange("waste.dlx", type="direct", durable=True))
+        for _copy in range(2):
+            producer.publish(
+                message.body, routing_key=queue, headers=dict(message.headers),
+                content_type=message.content_type, content_encoding=message.content_encoding,
+                serializer=None, delivery_mode=2,
+            )  # fmt: skip
+        channel.basic_ack(message.delivery_tag)
+
+
+def _stages(api: TestClient, scan_id: str) -> list[tuple[int, str]]:
+    with session_scope(api.app.state.context.session_factory) as session:  # type: ignore[attr-defined]
+        rows = session.execute(
+            select(ScanEvent.round, ScanEvent.stage)
+            .where(ScanEvent.scan_id == uuid.UUID(scan_id))
+            .order_by(ScanEvent.id)
+        )
+        return [(int(r), str(s)) for r, s in rows]
+
+
+def _replay(broker_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> int:
+    import json
+
+    from wastectl.app import main
+
+    monkeypatch.setenv("WASTE_BROKER_URL", broker_url)
+    with pytest.raises(SystemExit) as exited:
+        main(["queues", "dlq", "replay", "scan.analyse", "-o", "json"])
+    out, err = capsys.readouterr()
+    assert exited.value.code in (0, None), err
+    replayed: int = json.loads(out)["data"]["replayed"]
+    return replayed
+
+
+def test_dlq_replay_reopens_the_failed_scan_once(
+    worker: CeleryWorker,
+    api: TestClient,
+    fake_openai: FakeOpenAI,
+    broker_url: str,
+    *,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """quota -> failed + DLQ; replayed too early (429, retried, quota again) -> failed + DLQ again;
+    the account is topped up; replayed again -> done, with one analysis, every round on the events."""
+    # insufficient_quota; then, in the first replayed run, a retried 429 and insufficient_quota again.
+    fake_openai.script("quota", "429", "quota")
+    headers = login(api)
+    scan_id = _scan(api, headers, 7, "음료수 병")
+    failed = wait_for_scan(api, headers, scan_id, timeout=20)
+    assert (failed["status"], failed["failure"]["code"]) == ("failed", "quota_exhausted")
+    assert wait_for(lambda: queue_depth(broker_url, "scan.analyse.dlq") == 1, timeout=10)
+    _duplicate_dead_letter(broker_url, "scan.analyse")
+    assert queue_depth(broker_url, "scan.analyse.dlq") == 2
+    assert _replay(broker_url, capsys, monkeypatch) == 2
+    # One copy re-opens and runs the scan (429, retry, quota: failed and dead-lettered again); the
+    # other copy of the same replay does nothing.
+    assert wait_for(lambda: queue_depth(broker_url, "scan.analyse.dlq") == 1, timeout=20)
+    assert wait_for(lambda: f"another copy of replay {_row(api, scan_id).replay_id}" in worker.log(), 10)
+    row = _row(api, scan_id)
+    assert (row.status, row.failure_code, row.replays, fake_openai.count) == (
+        "failed",
+        "quota_exhausted",
+        1,
+        3,
+    )
+    first_replay = row.replay_id
+
+    # The fake now answers normally (its script is used up): the quota was topped up.
+    assert _replay(broker_url, capsys, monkeypatch) == 1
+    assert wait_for(lambda: _row(api, scan_id).status == "done", timeout=20)
+    scan = wait_for_scan(api, headers, scan_id, timeout=5)
+    assert scan["status"] == "done" and scan.get("failure") is None
+    assert scan["result"]["items"][0]["category_id"] == "pet_clear"
+    assert wait_for(lambda: queue_depth(broker_url, "scan.analyse") == 0, timeout=10)
+    assert queue_depth(broker_url, "scan.analyse.dlq") == 0
+    assert fake_openai.count == 4  # quota | 429, quota | one analysis
+    row = _row(api, scan_id)
+    assert (row.replays, row.attempts, row.failure_code, row.failure_reason) == (2, 1, None, None)
+    assert row.replay_id not in (None, first_replay)
+    assert _stages(api, scan_id) == [
+        (0, "queued"), (0, "analysing"), (0, "failed"),
+        (1, "queued"), (1, "analysing"), (1, "failed"),
+        (2, "queued"), (2, "analysing"), (2, "grounding"), (2, "done"),
+    ]  # fmt: skip
+
+    # An ordinary redelivery of the finished scan (no replay header) still does nothing.
+    celery = api.app.state.context.scans.dispatcher.app  # type: ignore[attr-defined]
+    assert celery.send_task("scans.analyse", args=[scan_id]).get(timeout=20) == "stop"
+    assert fake_openai.count == 4 and _row(api, scan_id).status == "done"

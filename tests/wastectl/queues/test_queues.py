@@ -162,3 +162,39 @@ def test_queues_missing_on_the_vhost_are_flagged(
         assert "not declared" in err and "a worker declares" in err
     finally:
         httpx.delete(f"{api}/vhosts/{vhost}", auth=auth, timeout=10)
+
+
+def _replay_all(broker: str, capsys: pytest.CaptureFixture[str]) -> list[Any]:
+    from kombu import Connection
+
+    code, _out, err = run(capsys, "queues", "dlq", "replay", "scan.analyse")
+    assert code == 0, err
+    with Connection(broker) as conn:
+        messages = []
+        while (message := conn.default_channel.basic_get("scan.analyse", no_ack=True)) is not None:
+            messages.append(message)
+        return messages
+
+
+def test_replay_marks_messages_for_the_worker(broker: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """x-waste-replay: the same dead letter moved twice keeps its id; a failed-again replay gets a new
+    one; Celery's retries restart at 0 (the scan task re-opens the scan: tests/workers)."""
+    from kombu import Connection, Exchange, Producer
+
+    def dead_letter(headers: dict[str, Any]) -> None:
+        with Connection(broker, transport_options={"confirm_publish": True}) as conn:
+            producer = Producer(conn.default_channel, exchange=Exchange("waste.dlx", type="direct"))
+            body = [["00000000-0000-0000-0000-000000000001"], {}, {}]
+            headers = {"task": "scans.analyse", "id": "task-1", "x-death": [{}], **headers}
+            producer.publish(body, routing_key="scan.analyse", headers=headers, serializer="json")
+
+    dead_letter({"retries": 4})
+    dead_letter({"retries": 4})  # the same message twice: a replay that died before its ack
+    first, second = _replay_all(broker, capsys)
+    replay_id = first.headers["x-waste-replay"]
+    assert second.headers["x-waste-replay"] == replay_id
+    assert first.headers["retries"] == 0 and "x-death" not in first.headers
+    uuid.UUID(replay_id)
+    dead_letter({"retries": 1, "x-waste-replay": replay_id})  # failed again after that replay
+    (again,) = _replay_all(broker, capsys)
+    assert again.headers["x-waste-replay"] not in (None, replay_id)
