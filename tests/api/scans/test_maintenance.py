@@ -89,7 +89,12 @@ def test_daily_stats_are_recomputed_idempotently(make_client: Callable[..., Test
 
 def test_beat_schedule_and_routes() -> None:
     tasks = {entry["task"] for entry in BEAT_SCHEDULE.values()}
-    assert tasks == {"maintenance.requeue_stuck", "maintenance.purge_expired", "maintenance.daily_stats"}
+    assert tasks == {
+        "maintenance.requeue_stuck",
+        "maintenance.purge_expired",
+        "maintenance.purge_auth",
+        "maintenance.daily_stats",
+    }
     assert TASK_ROUTES["maintenance.*"]["queue"] == "batch"
     assert TASK_ROUTES["scans.analyse"]["queue"] == "scan.analyse"
 
