@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -102,6 +103,22 @@ class HttpProvider:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.timeout = settings.auth_http_timeout_seconds
+
+    @property
+    def client_id(self) -> str:
+        """`WASTE_<NAME>_CLIENT_ID` (empty when unset: the routes answer 404 for such a provider)."""
+        value = getattr(self.settings, f"{self.name}_client_id", None)
+        return value if isinstance(value, str) else ""
+
+    def build_authorization_url(
+        self, endpoint: str, *, redirect_uri: str, state: str, code_challenge: str | None, **extra: str
+    ) -> str:
+        """The authorization-code request every provider shares; PKCE S256 where it is supported."""
+        params = {"response_type": "code", "client_id": self.client_id, "redirect_uri": redirect_uri, **extra}
+        params["state"] = state
+        if code_challenge and self.supports_pkce:
+            params |= {"code_challenge": code_challenge, "code_challenge_method": "S256"}
+        return f"{endpoint}?{urlencode(params)}"
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:

@@ -11,7 +11,6 @@ import re
 import threading
 import time
 from typing import Any
-from urllib.parse import urlencode
 
 import jwt
 
@@ -40,21 +39,11 @@ class GoogleProvider(HttpProvider):
         self._fetched_at = 0.0
         self._expires_at = 0.0
 
-    @property
-    def client_id(self) -> str:
-        return self.settings.google_client_id or ""
-
     def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
-        params = {
-            "response_type": "code",
-            "client_id": self.client_id,
-            "redirect_uri": redirect_uri,
-            "scope": "openid email profile",
-            "state": state,
-        }
-        if code_challenge:
-            params |= {"code_challenge": code_challenge, "code_challenge_method": "S256"}
-        return f"{self.settings.google_authorize_url}?{urlencode(params)}"
+        return self.build_authorization_url(
+            self.settings.google_authorize_url, redirect_uri=redirect_uri, state=state,
+            code_challenge=code_challenge, scope="openid email profile",
+        )  # fmt: skip
 
     def login_with_code(self, exchange: CodeExchange) -> ProviderProfile:
         secret = self.settings.google_client_secret

@@ -7,7 +7,6 @@ other codes (-1 internal, -10 quota, ...) are the provider's trouble, not the us
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from api.auth.providers.base import (
     CodeExchange,
@@ -25,20 +24,11 @@ from api.auth.providers.base import (
 class KakaoProvider(HttpProvider):
     name = "kakao"
 
-    @property
-    def client_id(self) -> str:
-        return self.settings.kakao_client_id or ""
-
     def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
-        params = {
-            "response_type": "code",
-            "client_id": self.client_id,
-            "redirect_uri": redirect_uri,
-            "state": state,
-        }
-        if code_challenge:
-            params |= {"code_challenge": code_challenge, "code_challenge_method": "S256"}
-        return f"{self.settings.kakao_auth_base_url}/oauth/authorize?{urlencode(params)}"
+        return self.build_authorization_url(
+            f"{self.settings.kakao_auth_base_url}/oauth/authorize",
+            redirect_uri=redirect_uri, state=state, code_challenge=code_challenge,
+        )  # fmt: skip
 
     def login_with_code(self, exchange: CodeExchange) -> ProviderProfile:
         form = {

@@ -11,7 +11,6 @@ Naver has no PKCE; `state` is sent with the code exchange instead.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from api.auth.providers.base import (
     CodeExchange,
@@ -31,18 +30,11 @@ class NaverProvider(HttpProvider):
     name = "naver"
     supports_pkce = False
 
-    @property
-    def client_id(self) -> str:
-        return self.settings.naver_client_id or ""
-
     def authorization_url(self, *, redirect_uri: str, state: str, code_challenge: str | None) -> str:
-        params = {
-            "response_type": "code",
-            "client_id": self.client_id,
-            "redirect_uri": redirect_uri,
-            "state": state,
-        }
-        return f"{self.settings.naver_auth_base_url}/oauth2.0/authorize?{urlencode(params)}"
+        return self.build_authorization_url(
+            f"{self.settings.naver_auth_base_url}/oauth2.0/authorize",
+            redirect_uri=redirect_uri, state=state, code_challenge=None,  # Naver has no PKCE
+        )  # fmt: skip
 
     def login_with_code(self, exchange: CodeExchange) -> ProviderProfile:
         secret = self.settings.naver_client_secret
