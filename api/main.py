@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         log.info("API starting with profile %s", settings.profile())
+        # The pool is sized to this many threads (see Settings.api_threads); keep the two in step.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         yield
         if owns_context:
             ctx.close()

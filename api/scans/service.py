@@ -127,6 +127,9 @@ def create_scan(
         if data.image is not None
         else _load_upload(session, runtime, user_id, data.upload_key or "")
     )
+    # End the read transaction first: decoding and resizing take tens of milliseconds of CPU, and
+    # a pooled connection idle in a transaction meanwhile is one another request cannot have.
+    session.commit()
     image = process_image(
         raw,
         max_bytes=settings.upload_max_bytes,
