@@ -117,3 +117,19 @@ def test_a_stalled_upload_holds_no_connection(server: str, small_pool: AppContex
     finally:
         for sock in uploads:
             sock.close()
+
+
+def test_a_database_that_refuses_connections_answers_503(make_settings: Callable[..., Settings]) -> None:
+    from fastapi.testclient import TestClient
+
+    nowhere = f"postgresql://postgres@127.0.0.1:{free_port()}/waste"
+    settings = make_settings(database_url=nowhere, db_pool_timeout_seconds=0.5)
+    ctx = AppContext.from_settings(settings)
+    try:
+        with TestClient(create_app(context=ctx)) as client:
+            response = client.post("/api/v1/auth/dev/token", json={"nickname": "nobody"})
+    finally:
+        ctx.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.json()["code"] == "database_unavailable"
