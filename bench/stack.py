@@ -35,6 +35,7 @@ class StackConfig:
     post_concurrency: int = 8
     model_median: float = 5.6
     model_p90: float = 8.9
+    seed: bool = False  # the knowledge base and the synthetic collection points (`wastectl dev`'s seed)
     settings: dict[str, Any] = field(default_factory=dict)
 
 
@@ -84,6 +85,8 @@ class Stack:
             "scan_daily_quota": 1_000_000, "scan_cache_ttl_seconds": 0, "log_level": "WARNING",
             "api_threads": self.config.api_threads, **self.config.settings,
         }  # fmt: skip
+        if self.config.seed:
+            self._seed()
         self.base_url = self._start_api()
         self.workers.append(
             CeleryWorker(
@@ -96,6 +99,17 @@ class Stack:
         )  # fmt: skip
         for worker in self.workers:
             worker.start(timeout=60)
+
+    def _seed(self) -> None:
+        from api.context import AppContext
+        from api.seed import seed_development_data
+        from api.settings import Settings
+
+        context = AppContext.from_settings(Settings(_env_file=None, **self.values))  # type: ignore[call-arg]
+        try:
+            seed_development_data(context)
+        finally:
+            context.close()
 
     def _spawn(self, argv: list[str], name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{name}.log").open("ab")
@@ -141,6 +155,23 @@ class Stack:
                 pass
             time.sleep(0.1)
         raise RuntimeError("API did not answer /healthz")
+
+    def start_hello(self) -> str:
+        """The bare-Starlette ceiling on the same uvicorn settings as the API."""
+        port = free_port()
+        argv = [sys.executable, "-m", "uvicorn", "bench.hello_app:app", "--host", "127.0.0.1", "--port",
+                str(port), "--workers", str(self.config.api_workers), "--no-access-log", "--log-level",
+                "warning", "--backlog", "2048"]  # fmt: skip
+        self._spawn(argv, "hello", {**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    return url
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("the hello app did not start")
 
     def model_seconds(self) -> dict[str, float]:
         base = self.model_url.removesuffix("/v1")
