@@ -136,16 +136,10 @@ def create_scan(
         max_pixels=settings.image_max_pixels,
         max_side=settings.image_max_side,
     )
-    # Again under a lock on the user's row (held until the commit below): concurrent requests all
-    # pass the early check, and without the lock a quota of 2 let 8 parallel scans through.
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())
-    try:
-        check_quota(session, settings, user_id)
-    except ApiError:
-        session.rollback()
-        raise
     scan_id = uuid.uuid4()
     image_key = f"scans/{user_id.hex}/{scan_id.hex}.jpg"
+    # Stored before the row lock below: an object-store PUT inside it would serialise a user's
+    # scans on the network. Whatever stops the insert afterwards deletes the image again.
     runtime.storage.put(image_key, image.data, image.content_type)
     scan = Scan(
         id=scan_id,
@@ -159,11 +153,8 @@ def create_scan(
         lng=data.lng,
         status="queued",
     )
-    session.add(scan)
     try:
-        session.flush()
-        record_event(session, scan, "queued")
-        session.commit()
+        _insert_within_quota(session, settings, scan)
     except IntegrityError:
         session.rollback()
         runtime.storage.delete(image_key)
@@ -171,7 +162,25 @@ def create_scan(
         if again is None:
             raise
         return again, False
+    except BaseException:
+        session.rollback()
+        runtime.storage.delete(image_key)
+        raise
     return scan, True
+
+
+def _insert_within_quota(session: Session, settings: Settings, scan: Scan) -> None:
+    """Insert and commit, re-checking the quota under a lock on the user's row (held to the commit).
+
+    Concurrent requests all pass the early check; without the lock a quota of 2 let 8 parallel
+    scans through. The lock covers three statements, nothing slow.
+    """
+    session.execute(select(User.id).where(User.id == scan.user_id).with_for_update())
+    check_quota(session, settings, scan.user_id)
+    session.add(scan)
+    session.flush()
+    record_event(session, scan, "queued")
+    session.commit()
 
 
 def get_owned_scan(session: Session, user_id: uuid.UUID, scan_id: uuid.UUID) -> Scan:
