@@ -74,8 +74,14 @@ def main() -> None:
     with Stack(StackConfig(seed=True, model_median=0.5, model_p90=0.8)) as stack:
         hello = stack.start_hello()
         api = stack.base_url
-        token = httpx.post(f"{api}/api/v1/auth/dev/token", json={"nickname": "wrk"}).json()["access_token"]
-        auth = f"Bearer {token}"
+        tokens = [
+            httpx.post(f"{api}/api/v1/auth/dev/token", json={"nickname": f"wrk{i:02d}"}).json()[
+                "access_token"
+            ]
+            for i in range(args.connections)
+        ]
+        auth = f"Bearer {tokens[0]}"
+        users = "|".join(f"Bearer {token}" for token in tokens)  # POST: one user per connection
         body, content_type = multipart(phone_images(1)[0])
         scan = httpx.post(f"{api}/api/v1/scans", content=body, headers={"Authorization": auth,
                           "Content-Type": content_type}).json()["id"]  # fmt: skip
@@ -97,7 +103,7 @@ def main() -> None:
                 ("GET /api/v1/users/me (auth)", f"{api}/api/v1/users/me", {"WRK_AUTHORIZATION": auth}),
                 ("GET /api/v1/scans/{id} (auth)", f"{api}/api/v1/scans/{scan}", {"WRK_AUTHORIZATION": auth}),
                 ("POST /api/v1/scans (multipart)", f"{api}/api/v1/scans",
-                 {"WRK_AUTHORIZATION": auth, "WRK_BODY_FILE": body_file.name,
+                 {"WRK_AUTHORIZATION": users, "WRK_BODY_FILE": body_file.name,
                   "WRK_CONTENT_TYPE": content_type}),
             ]  # fmt: skip
             rows = []

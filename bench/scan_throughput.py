@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -189,6 +190,7 @@ def main() -> None:
                          model_median=args.median, model_p90=args.p90)  # fmt: skip
     images = phone_images(64)
     RESULTS.mkdir(exist_ok=True)
+    load_before = os.getloadavg()
     with Stack(config) as stack:
         if args.search:
             rates = [float(r) for r in args.rates.split(",")]
@@ -200,6 +202,7 @@ def main() -> None:
         else:
             result = run_open(stack, args.rate or (5.0 if args.quick else 16.7), args.duration, images)
             out = RESULTS / ("scan_quick.json" if args.quick else "scan_sustained.json")
+    result["loadavg_before"], result["loadavg_after"] = load_before, os.getloadavg()
     result["config"] = {"model_median_s": args.median, "model_p90_s": args.p90, "analyse_concurrency":
                         args.concurrency, "api_workers": args.api_workers}  # fmt: skip
     out.write_text(json.dumps(result, indent=1, default=str))

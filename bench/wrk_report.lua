@@ -7,8 +7,19 @@ if body_file then
   f:close()
   wrk.headers["Content-Type"] = os.getenv("WRK_CONTENT_TYPE")
 end
-local auth = os.getenv("WRK_AUTHORIZATION")
-if auth then wrk.headers["Authorization"] = auth end
+-- WRK_AUTHORIZATION: one header value, or several separated by "|", used in turn (many users).
+local tokens = {}
+for value in string.gmatch(os.getenv("WRK_AUTHORIZATION") or "", "[^|]+") do
+  table.insert(tokens, value)
+end
+local counter = 0
+request = function()
+  if #tokens > 0 then
+    counter = counter + 1
+    wrk.headers["Authorization"] = tokens[(counter % #tokens) + 1]
+  end
+  return wrk.format(nil, nil, nil, wrk.body)
+end
 
 done = function(summary, latency, requests)
   local e = summary.errors
