@@ -121,13 +121,19 @@ def summarise(name: str, load: LoadResult, *, rows: list[dict[str, Any]], model:
     }  # fmt: skip
 
 
+def cpu_per_scan(before: dict[str, float], after: dict[str, float], scans: int) -> dict[str, float]:
+    """Milliseconds of CPU per finished scan, per component (api, model, worker0 = scan.analyse...)."""
+    return {name: round((after[name] - before.get(name, 0.0)) / max(1, scans) * 1000, 1) for name in after}
+
+
 def run_open(stack: Stack, rate: float, duration: float, images: list[bytes]) -> dict[str, Any]:
     sampler = DepthSampler(stack.broker_url)
     sampler.start()
+    cpu = stack.cpu_seconds()
     load = asyncio.run(open_loop(stack.base_url, rate=rate, duration=duration, images=images, users=50))
     rows = scans_of(stack, [s.scan_id for s in load.submissions if s.scan_id], timeout=180)
     sampler.stopping.set()
-    return summarise(
+    result = summarise(
         f"open {rate:g}/s",
         load,
         rows=rows,
@@ -135,6 +141,8 @@ def run_open(stack: Stack, rate: float, duration: float, images: list[bytes]) ->
         depth=sampler.samples,
         offered_per_min=rate * 60,
     )
+    result["cpu_ms_per_scan"] = cpu_per_scan(cpu, stack.cpu_seconds(), result["done"])
+    return result
 
 
 def run_vus(stack: Stack, vus: int, duration: float, images: list[bytes]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import httpx
 
 from tests.support import services
 from tests.support.cli import free_port
+from tests.support.processes import children_of
 from tests.workers.support import REPO_ROOT, CeleryWorker, settings_env
 
 
@@ -172,6 +173,32 @@ class Stack:
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise RuntimeError("the hello app did not start")
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) used so far by each of our processes and their children.
+
+        Unlike wall time this hardly depends on what else the machine runs, so CPU per scan says
+        whether a rate fits in the cores, even on a busy machine.
+        """
+        ticks = os.sysconf("SC_CLK_TCK")
+        named = {"api": self.processes[1] if len(self.processes) > 1 else None,
+                 "model": self.processes[0] if self.processes else None}  # fmt: skip
+        for index, worker in enumerate(self.workers):
+            named[f"worker{index}"] = worker.process
+        totals = {}
+        for name, process in named.items():
+            if process is None:
+                continue
+            pids = {process.pid} | children_of(process.pid)
+            total = 0
+            for pid in pids:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+            totals[name] = total / ticks
+        return totals
 
     def model_seconds(self) -> dict[str, float]:
         base = self.model_url.removesuffix("/v1")
