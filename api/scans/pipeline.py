@@ -15,6 +15,8 @@ from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from api.analyser.base import Analysis, PermanentAnalyserError
@@ -36,15 +38,17 @@ class Next(StrEnum):
 
 
 def record_event(session: Session, scan: Scan, stage: str, detail: str | None = None) -> None:
-    """Add a stage event once per round; a redelivered task reaching the same stage adds nothing."""
-    round_ = scan.replays or 0
-    exists = session.scalar(
-        select(ScanEvent.id).where(
-            ScanEvent.scan_id == scan.id, ScanEvent.round == round_, ScanEvent.stage == stage
-        )
+    """Add a stage event once per round; a redelivered task reaching the same stage adds nothing.
+
+    One `INSERT ... ON CONFLICT DO NOTHING` on the (scan, round, stage) constraint rather than a
+    lookup then an insert: a round trip less per stage, and no race between two deliveries.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ScanEvent)
+        .values(scan_id=scan.id, round=scan.replays or 0, stage=stage, detail=detail, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["scan_id", "round", "stage"])
     )
-    if exists is None:
-        session.add(ScanEvent(scan_id=scan.id, round=round_, stage=stage, detail=detail))
 
 
 def backoff_seconds(settings: Settings, attempt: int) -> float:
