@@ -61,15 +61,38 @@ async def login(client: httpx.AsyncClient, users: int) -> list[dict[str, str]]:
     return headers
 
 
-async def _submit(client: httpx.AsyncClient, headers: dict[str, str], image: bytes) -> Submission:
-    started, clock = time.time(), time.perf_counter()
-    try:
-        response = await client.post(
+async def _post_scan(
+    client: httpx.AsyncClient, headers: dict[str, str], image: bytes, path: str
+) -> httpx.Response:
+    """`multipart`: the image in the scan request. `ticket`: the mobile path, an upload ticket,
+    the file to its URL (presigned S3 POST, or the API's local stand-in), then the scan by key."""
+    if path == "multipart":
+        return await client.post(
             "/api/v1/scans",
             files={"image": ("photo.jpg", image, "image/jpeg")},
             data={"note": "benchmark"},
             headers=headers,
         )
+    ticket = await client.post("/api/v1/uploads", json={"content_type": "image/jpeg"}, headers=headers)
+    if ticket.status_code != 201:
+        return ticket
+    form = ticket.json()
+    sent = await client.post(
+        form["url"], data=form["fields"], files={"file": ("photo.jpg", image, "image/jpeg")}
+    )
+    if sent.status_code >= 300:
+        return sent
+    return await client.post(
+        "/api/v1/scans", json={"upload_key": form["key"], "note": "benchmark"}, headers=headers
+    )
+
+
+async def _submit(
+    client: httpx.AsyncClient, headers: dict[str, str], image: bytes, path: str = "multipart"
+) -> Submission:
+    started, clock = time.time(), time.perf_counter()
+    try:
+        response = await _post_scan(client, headers, image, path)
     except httpx.HTTPError as exc:
         return Submission(started, time.perf_counter() - clock, 0, error=type(exc).__name__)
     seconds = time.perf_counter() - clock
@@ -84,7 +107,7 @@ def _client(base_url: str) -> httpx.AsyncClient:
 
 
 async def open_loop(
-    base_url: str, *, rate: float, duration: float, images: list[bytes], users: int
+    base_url: str, *, rate: float, duration: float, images: list[bytes], users: int, path: str = "multipart"
 ) -> LoadResult:
     """Submit `rate` scans per second for `duration` seconds, whatever the answers take."""
     async with _client(base_url) as client:
@@ -96,7 +119,8 @@ async def open_loop(
             delay = t0 + i / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(_submit(client, headers[i % users], images[i % len(images)])))
+            image = images[i % len(images)]
+            tasks.append(asyncio.create_task(_submit(client, headers[i % users], image, path)))
         result.submissions = list(await asyncio.gather(*tasks))
         result.ended = time.time()
     return result

@@ -99,7 +99,8 @@ HEADER = (
 
 def section() -> str:
     lines: list[str] = []
-    runs = [r for r in (load("scan_sustained"), load("scan_vus250"), load("scan_quick")) if r]
+    names = ("scan_sustained", "scan_sustained_ticket", "scan_vus250", "scan_quick", "scan_quick_ticket")
+    runs = [r for r in map(load, names) if r]
     if runs:
         lines += ["### Scan throughput", "", HEADER, *(run_row(r) for r in runs), ""]
         for run in runs:
@@ -108,6 +109,7 @@ def section() -> str:
                 f"- {run['name']} ({run['started']} UTC): model median {cfg.get('model_median_s')} s, "
                 f"p90 {cfg.get('model_p90_s')} s; `scan.analyse` threads "
                 f"{cfg.get('analyse_concurrency')}; uvicorn workers {cfg.get('api_workers')}; "
+                f"CPU ms per scan {run.get('cpu_ms_per_scan', '?')}; "
                 f"load average {run.get('loadavg_before', '?')} -> {run.get('loadavg_after', '?')}"
             )
         lines.append("")

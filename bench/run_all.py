@@ -26,10 +26,18 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "scans_worker_pool": ([], ["--scans", "30"]),
     "api_endpoints": ([], ["--quick"]),
     "scan_throughput": (["--rate", "16.7", "--duration", "180"], ["--quick"]),
+    "scan_ticket": (
+        ["--rate", "16.7", "--duration", "180", "--path", "ticket"],
+        ["--quick", "--path", "ticket"],
+    ),
     "scan_search": (["--search"], ["--search", "--quick", "--rates", "5,10,20"]),
     "scan_vus250": (["--vus", "250", "--duration", "210"], ["--vus", "50", "--quick"]),
 }
-SCRIPT = {"scan_search": "scan_throughput", "scan_vus250": "scan_throughput"}
+SCRIPT = {
+    "scan_search": "scan_throughput",
+    "scan_vus250": "scan_throughput",
+    "scan_ticket": "scan_throughput",
+}
 
 
 def main() -> None:

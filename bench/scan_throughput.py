@@ -126,15 +126,19 @@ def cpu_per_scan(before: dict[str, float], after: dict[str, float], scans: int) 
     return {name: round((after[name] - before.get(name, 0.0)) / max(1, scans) * 1000, 1) for name in after}
 
 
-def run_open(stack: Stack, rate: float, duration: float, images: list[bytes]) -> dict[str, Any]:
+def run_open(
+    stack: Stack, rate: float, duration: float, images: list[bytes], path: str = "multipart"
+) -> dict[str, Any]:
     sampler = DepthSampler(stack.broker_url)
     sampler.start()
     cpu = stack.cpu_seconds()
-    load = asyncio.run(open_loop(stack.base_url, rate=rate, duration=duration, images=images, users=50))
+    load = asyncio.run(
+        open_loop(stack.base_url, rate=rate, duration=duration, images=images, users=50, path=path)
+    )
     rows = scans_of(stack, [s.scan_id for s in load.submissions if s.scan_id], timeout=180)
     sampler.stopping.set()
     result = summarise(
-        f"open {rate:g}/s",
+        f"open {rate:g}/s {path}",
         load,
         rows=rows,
         model=stack.model_seconds(),
@@ -191,6 +195,12 @@ def main() -> None:
     parser.add_argument("--p90", type=float, default=8.9, help="model latency p90, s")
     parser.add_argument("--concurrency", type=int, default=128, help="scan.analyse threads")
     parser.add_argument("--api-workers", type=int, default=2)
+    parser.add_argument(
+        "--path",
+        choices=["multipart", "ticket"],
+        default="multipart",
+        help="image in the scan request, or the mobile ticket + upload path",
+    )
     args = parser.parse_args()
     if args.quick:
         args.median, args.p90, args.duration = 1.0, 1.6, min(args.duration, 30.0)
@@ -208,8 +218,10 @@ def main() -> None:
             result = run_vus(stack, args.vus, args.duration, images)
             out = RESULTS / f"scan_vus{args.vus}.json"
         else:
-            result = run_open(stack, args.rate or (5.0 if args.quick else 16.7), args.duration, images)
-            out = RESULTS / ("scan_quick.json" if args.quick else "scan_sustained.json")
+            rate = args.rate or (5.0 if args.quick else 16.7)
+            result = run_open(stack, rate, args.duration, images, path=args.path)
+            stem = "scan_quick" if args.quick else "scan_sustained"
+            out = RESULTS / (f"{stem}.json" if args.path == "multipart" else f"{stem}_ticket.json")
     result["loadavg_before"], result["loadavg_after"] = load_before, os.getloadavg()
     result["config"] = {"model_median_s": args.median, "model_p90_s": args.p90, "analyse_concurrency":
                         args.concurrency, "api_workers": args.api_workers}  # fmt: skip
