@@ -73,18 +73,18 @@ def _serve(app: Any, port: int) -> tuple[Any, threading.Thread]:
 def make_live_server(
     make_settings: Callable[..., Settings], migrated_postgres_url: str
 ) -> Iterator[Callable[..., LiveServer]]:
-    """`make_live_server(**settings)` -> the real app listening on 127.0.0.1 (seeded like `wastectl dev`)."""
+    """`make_live_server(port=None, **settings)` -> the real app on 127.0.0.1 (seeded like `wastectl dev`)."""
     from api.main import create_app
     from api.seed import seed_development_data
 
     running: list[tuple[Any, threading.Thread, AppContext]] = []
 
-    def start(**overrides: Any) -> LiveServer:
+    def start(port: int | None = None, **overrides: Any) -> LiveServer:
         values: dict[str, Any] = {"database_url": migrated_postgres_url}
         values.update(overrides)
         context = AppContext.from_settings(make_settings(**values))
         seed_development_data(context)
-        port = free_port()
+        port = port or free_port()
         server, thread = _serve(create_app(context=context), port)
         running.append((server, thread, context))
         return LiveServer(url=f"http://127.0.0.1:{port}", context=context)

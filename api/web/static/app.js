@@ -81,8 +81,8 @@ function signedOut() {
   state.user = null;
   $("#who").hidden = true;
   $("#nav").hidden = true;
-  renderLogin();
   show("login");
+  renderLogin();
 }
 
 // --- search ---------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ const STRINGS = {
     code_unsupported_media_type: "이미지 파일(JPEG, PNG, WebP)만 올릴 수 있어요.",
     code_image_too_large: "사진이 너무 커요. 더 작은 사진을 골라 주세요.",
     code_empty_image: "빈 파일이에요. 다른 사진을 골라 주세요.",
+    code_provider_denied: "로그인이 취소되었거나 거절되었어요. 다시 시도해 주세요.",
     code_scan_quota_exceeded: "오늘 분석할 수 있는 횟수를 다 썼어요. 내일 다시 시도해 주세요.",
   },
   en: {
@@ -94,6 +95,7 @@ const STRINGS = {
     code_unsupported_media_type: "Only image files (JPEG, PNG, WebP) can be uploaded.",
     code_image_too_large: "The photo is too large. Choose a smaller one.",
     code_empty_image: "The file is empty. Choose another photo.",
+    code_provider_denied: "The login was cancelled or refused. Please try again.",
     code_scan_quota_exceeded: "You have used today's scans. Try again tomorrow.",
   },
 };
