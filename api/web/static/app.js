@@ -2,7 +2,7 @@
 import { ApiError, call, whenSessionLost } from "./api.js";
 import { $, clear, h } from "./dom.js";
 import { lang, t, translatePage } from "./i18n.js";
-import { clearAlert, fail } from "./ui.js";
+import { clearAlert, fail, say } from "./ui.js";
 import { initScan, showScan } from "./scan.js";
 import { renderItemGuide, renderNearbyButton } from "./guide.js";
 
@@ -16,6 +16,7 @@ export function show(view) {
     else button.removeAttribute("aria-current");
   }
   clearAlert();
+  say("");
   if (view === "history") loadHistory(true);
   const heading = $(`#view-${view} h2`);
   heading.tabIndex = -1;
@@ -53,9 +54,14 @@ async function devLogin(event) {
   const nickname = $("#nickname").value.trim();
   try {
     await call("POST", "/auth/dev/token", { nickname, set_cookies: true });
+  } catch (error) {
+    return fail(error);
+  }
+  try {
     await signedIn();
   } catch (error) {
-    fail(error);
+    // Logged in, yet the cookie did not come back: a Secure cookie on plain http (not localhost).
+    fail(error instanceof ApiError && error.status === 401 ? t("cookies_refused") : error);
   }
 }
 
