@@ -49,6 +49,6 @@ def test_a_hazard_is_shown_before_the_steps(
     card = page.locator("#result article.guide").first
     card.locator(".hazard").wait_for()
     order = card.evaluate("c => [...c.children].map(e => e.className || e.tagName)")
-    assert order.index("hazard") < order.index("OL")
+    assert order.index("hazard") < order.index("steps")
     web.shots("hazard")
     assert web.errors == []
