@@ -103,8 +103,10 @@ def live_server(make_live_server: Callable[..., LiveServer]) -> LiveServer:
     return make_live_server()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module: Playwright's sync API keeps an asyncio loop running in this
+    thread while it is open, which would break `asyncio.run` in every later test of the session."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
