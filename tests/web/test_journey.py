@@ -102,8 +102,17 @@ def test_log_in_scan_search_and_history(
     web.shots("scan-form")
 
     # A photo with a note: uploaded through the ticket, progress from the SSE stream, then guidance.
+    # Every value the progress box takes is recorded, to see the stages arrive one by one.
+    page.evaluate(
+        """() => { const box = document.querySelector('#progress'); window.stagesSeen = [];
+        new MutationObserver(() => window.stagesSeen.push(box.dataset.stage))
+          .observe(box, { attributes: true, attributeFilter: ['data-stage'] }); }"""
+    )
     scan_photo(web, "투명 페트병", imagegen.jpeg(800, 600, gps=1))
     page.locator("#progress[data-stage='done']").wait_for()
+    recorded: list[str] = page.evaluate("window.stagesSeen")
+    seen = [stage for i, stage in enumerate(recorded) if i == 0 or stage != recorded[i - 1]]
+    assert seen == ["upload", "queued", "analysing", "grounding", "done"], recorded
     card = page.locator("#result article.guide").first
     card.wait_for()
     kb_item = load_bundle().search("투명 페트병", 1)[0][0]
