@@ -23,6 +23,7 @@ from api.scans.router import router as scans_router
 from api.settings import Settings, load_settings
 from api.uploads.router import router as uploads_router
 from api.users.router import router as users_router
+from api.web.router import router as web_router
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
@@ -72,4 +73,5 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         locations_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(web_router)  # the browser client at `/` (docs/web.md)
     return app

@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     scan_in_process_workers: Annotated[int, Field(ge=1, le=64)] = 4
     rabbitmq_management_url: str = "http://127.0.0.1:15672"
 
+    # --- web client (docs/web.md) -------------------------------------------------------------
+    # A map under the nearby list when set, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png
+    # (the tile server sees the area looked at; unset, the page shows the list alone).
+    web_map_tile_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    web_map_attribution: str = Field(default="© OpenStreetMap contributors", max_length=200)
+
     # --- validation -------------------------------------------------------------------------
     @field_validator("database_url")
     @classmethod
