@@ -20,6 +20,8 @@ from api.knowledge.schema import (
     CategoriesFile,
     Category,
     CategoryRecord,
+    Condition,
+    ConditionRecord,
     Item,
     ItemRecord,
     ItemsFile,
@@ -90,6 +92,25 @@ def _category(record: CategoryRecord, sources: dict[str, SourceRecord]) -> Categ
     return Category(**data, source=_cite(record.sources, sources, where))
 
 
+def _condition(record: ConditionRecord, item: ItemRecord, bin_: str, categories: dict[str, Category],
+               where: str) -> Condition:  # fmt: skip
+    category_id = record.category_id or item.category_id
+    category = categories.get(category_id)
+    if category is None:
+        raise KnowledgeBaseError(f"{where}: conditions: unknown category {category_id!r}")
+    if record.bin:
+        chosen_bin = record.bin
+    elif record.category_id and record.category_id != item.category_id:
+        chosen_bin = category.bin
+    else:
+        chosen_bin = bin_
+    return Condition(
+        when=record.when, category_id=category_id, bin=chosen_bin,
+        steps=record.steps or (category.steps if record.category_id else item.steps),
+        mistakes=record.mistakes or item.mistakes, hazard=record.hazard or item.hazard,
+    )  # fmt: skip
+
+
 def _item(
     record: ItemRecord, file: str, categories: dict[str, Category], sources: dict[str, SourceRecord]
 ) -> Item:
@@ -97,8 +118,10 @@ def _item(
     category = categories.get(record.category_id)
     if category is None:
         raise KnowledgeBaseError(f"{where}: category_id: unknown category {record.category_id!r}")
-    data = record.model_dump(exclude={"sources", "bin"})
-    return Item(**data, bin=record.bin or category.bin, source=_cite(record.sources, sources, where))
+    data = record.model_dump(exclude={"sources", "bin", "conditions"})
+    bin_ = record.bin or category.bin
+    conditions = tuple(_condition(c, record, bin_, categories, where) for c in record.conditions)
+    return Item(**data, bin=bin_, conditions=conditions, source=_cite(record.sources, sources, where))
 
 
 def read_bundle(directory: Path = DATA_DIR) -> KnowledgeBundle:

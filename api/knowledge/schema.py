@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from api.knowledge.attributes import VALUES, Attribute
 
 MajorClass = Literal["recyclable", "general", "non_combustible", "food", "bulky", "hazardous", "ewaste"]
 MAJOR_CLASSES: tuple[MajorClass, ...] = (
@@ -52,6 +54,31 @@ class CategoryRecord(_Strict):
     sources: list[Id] = Field(min_length=1)
 
 
+class ConditionRecord(_Strict):
+    """A rule chosen by observed attributes: `when` all match -> these fields replace the item's.
+
+    `category_id` moves the object to another category (and its bin unless `bin` is given); the
+    first matching condition of an item wins, none matching means the item's own guidance.
+    """
+
+    when: dict[Attribute, str] = Field(min_length=1)
+    category_id: Id | None = None
+    bin: Text | None = None
+    steps: list[Text] | None = Field(default=None, min_length=1)
+    mistakes: list[Text] | None = Field(default=None, min_length=1)
+    hazard: Text | None = None
+
+    @model_validator(mode="after")
+    def _known_values(self) -> ConditionRecord:
+        for attribute, value in self.when.items():
+            if value not in VALUES[attribute]:
+                allowed = ", ".join(VALUES[attribute])
+                raise ValueError(f"when.{attribute.value}: {value!r} is not one of {allowed}")
+        if not (self.category_id or self.bin or self.steps or self.hazard):
+            raise ValueError("a condition must change category_id, bin, steps or hazard")
+        return self
+
+
 class ItemRecord(_Strict):
     id: Id
     name_ko: Name
@@ -61,6 +88,8 @@ class ItemRecord(_Strict):
     bin: Text | None = None
     steps: list[Text] = Field(min_length=1)
     mistakes: list[Text] = Field(min_length=1)
+    hazard: Text | None = None
+    conditions: list[ConditionRecord] = Field(default_factory=list)
     region_dependent: bool
     sources: list[Id] = Field(min_length=1)
 
@@ -90,6 +119,17 @@ class Category(_Strict):
     source: str
 
 
+class Condition(_Strict):
+    """A resolved condition: `bin` is always filled (from the condition, its category or the item)."""
+
+    when: dict[Attribute, str]
+    category_id: str
+    bin: str
+    steps: list[str]
+    mistakes: list[str]
+    hazard: str | None
+
+
 class Item(_Strict):
     id: str
     name_ko: str
@@ -101,3 +141,5 @@ class Item(_Strict):
     mistakes: list[str]
     region_dependent: bool
     source: str
+    hazard: str | None = None
+    conditions: tuple[Condition, ...] = ()
