@@ -18,11 +18,13 @@ _WORDS = {
     "ko": {"steps": "방법", "mistake": "흔한 실수", "hazard": "주의", "unsure": "확실하지 않아요",
            "unknown": "무엇인지 알아보지 못했어요",
            "none": "품목을 알아보지 못했습니다. 다른 각도에서 찍거나 메모를 남겨 주세요.",
-           "local": "지자체(구청·주민센터) 안내를 확인하세요."},
+           "local": "지자체(구청·주민센터) 안내를 확인하세요.",
+           "offline": "오프라인 분석: 사진은 보지 않고 메모를 지식베이스에서 찾았습니다."},
     "en": {"steps": "How", "mistake": "Common mistake", "hazard": "Caution", "unsure": "We are not sure",
            "unknown": "We could not tell what this is",
            "none": "No item recognised. Try another angle or add a note.",
-           "local": "Check your district's guidance."},
+           "local": "Check your district's guidance.",
+           "offline": "Offline analysis: the photo was not looked at; your note was looked up."},
 }  # fmt: skip
 
 
@@ -107,13 +109,14 @@ def _line(number: int, item: dict[str, Any], lang: str) -> str:
     return " ".join(parts)
 
 
-def coaching_message(items: list[dict[str, Any]], lang: str) -> str:
+def coaching_message(items: list[dict[str, Any]], lang: str, *, offline: bool = False) -> str:
     """The message for already rendered items."""
-    if not items:
-        return _WORDS[lang]["none"]
-    return "\n".join(_line(n, item, lang) for n, item in enumerate(items, 1))[:MAX_MESSAGE]
+    lines = [_WORDS[lang]["offline"]] if offline else []
+    lines += [_line(n, item, lang) for n, item in enumerate(items, 1)] or [_WORDS[lang]["none"]]
+    return "\n".join(lines)[:MAX_MESSAGE]
 
 
 def render_result(result: dict[str, Any], lang: str) -> dict[str, Any]:
     items = [render_item(item, lang) for item in result.get("items", [])]
-    return {**result, "items": items, "coaching": coaching_message(items, lang), "language": lang}
+    message = coaching_message(items, lang, offline=bool(result.get("offline")))
+    return {**result, "items": items, "coaching": message, "language": lang}
