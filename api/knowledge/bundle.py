@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from api.knowledge.schema import Category, Item
-from api.knowledge.search import Term, best_score, normalize, prepare_terms
+from api.knowledge.search import Term, best_score, normalize_query, prepare_terms
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class KnowledgeBundle:
         Besides exact/prefix/substring matches this also finds items whose name occurs inside a
         longer text (a user's note such as "투명 페트병이에요"), ranked below every direct match.
         """
-        query = normalize(text)
+        query = normalize_query(text)
         if not query or limit <= 0:
             return []
         scored = [
