@@ -52,6 +52,7 @@ _REWRITES = (
     ("비니루", "비닐"), ("후라이팬", "프라이팬"), ("형광램프", "형광등"), ("뽁뽁이", "에어캡"),
     ("아이스펙", "아이스팩"), ("건밧데리", "건전지"), ("악세사리", "액세서리"),
 )  # fmt: skip
+_ENDINGS = ("이에요", "이예요", "예요", "에요", "입니다", "이야", "이요")
 _TRAILING_PARTICLES = ("은", "는", "이", "가", "을", "를", "도", "요", "야")
 #: Words naming a part of an object: a name with one ranks below the whole unless asked for.
 PART_WORDS = ("라벨", "뚜껑", "고리", "포장", "label", "cap", "lid")
@@ -66,6 +67,10 @@ def normalize_query(text: str) -> str:
     for word in _QUESTION_WORDS:
         if word in query and len(query) > len(word):
             query = query.replace(word, "")
+    for ending in _ENDINGS:
+        if query.endswith(ending) and len(query) > len(ending) + 1:
+            query = query[: -len(ending)]
+            break
     while len(query) > 2 and query.endswith(_TRAILING_PARTICLES):
         query = query[:-1]
     return query or normalize(text)
