@@ -1,7 +1,7 @@
 """The item catalogue put in the vision prompt: every knowledge-base item id with a short Korean
 description, so the model picks an *item*, not only one of the 18 categories.
 
-One line per item, `id: 이름 (별칭, 별칭)`, at most `MAX_ALIASES` Korean aliases. The size is
+One line per item, `id: 이름 (별칭, 별칭)`, at most `MAX_ALIASES` Korean alias(es). The size is
 measured by `bench/prompt_catalogue.py` and stated in docs/knowledge-base.md; `estimate_tokens`
 is a deliberately pessimistic count (every Hangul syllable one token, other text one token per
 three characters), so the real o200k count is lower.
@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any
 
-MAX_ALIASES = 2
+MAX_ALIASES = 1
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _ASCII_ONLY = re.compile(r"^[\x00-\x7f]+$")
 
