@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from api.knowledge.schema import Category, Item
+from api.knowledge.schema import Category, Item, RegionOverride
 from api.knowledge.search import Term, best_score, normalize_query, prepare_terms
 
 
@@ -12,6 +12,7 @@ from api.knowledge.search import Term, best_score, normalize_query, prepare_term
 class KnowledgeBundle:
     categories: list[Category]
     items: list[Item]
+    regions: list[RegionOverride] = field(default_factory=list)
     _categories: dict[str, Category] = field(init=False, repr=False, compare=False)
     _items: dict[str, Item] = field(init=False, repr=False, compare=False)
     _terms: list[tuple[Term, ...]] = field(init=False, repr=False, compare=False)
@@ -31,6 +32,15 @@ class KnowledgeBundle:
 
     def item(self, item_id: str) -> Item | None:
         return self._items.get(item_id)
+
+    def region_override(self, item_id: str, sido: str | None, sigungu: str | None) -> RegionOverride | None:
+        """The district's rule for an item, if it has one (`sigungu` "창원시 의창구" matches "창원시")."""
+        if not sido or not sigungu:
+            return None
+        for override in self.regions:
+            if override.item_id == item_id and override.sido == sido and sigungu.startswith(override.sigungu):
+                return override
+        return None
 
     def items_in(self, category_id: str) -> list[Item]:
         return [i for i in self.items if i.category_id == category_id]

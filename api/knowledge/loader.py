@@ -25,6 +25,8 @@ from api.knowledge.schema import (
     Item,
     ItemRecord,
     ItemsFile,
+    RegionOverride,
+    RegionsFile,
     SourceRecord,
     SourcesFile,
 )
@@ -32,6 +34,7 @@ from api.knowledge.schema import (
 DATA_DIR = Path(__file__).parent / "data"
 SOURCES_FILE = "sources.yaml"
 CATEGORIES_FILE = "categories.yaml"
+REGIONS_FILE = "regions.yaml"
 ITEMS_GLOB = "items_*.yaml"
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -145,7 +148,27 @@ def read_bundle(directory: Path = DATA_DIR) -> KnowledgeBundle:
                 )
             items[record.id] = _item(record, path.name, categories, sources)
             origin[record.id] = path.name
-    return KnowledgeBundle(categories=list(categories.values()), items=list(items.values()))
+    regions = (
+        _regions(directory / REGIONS_FILE, items, sources) if (directory / REGIONS_FILE).exists() else []
+    )
+    return KnowledgeBundle(categories=list(categories.values()), items=list(items.values()), regions=regions)
+
+
+def _regions(path: Path, items: dict[str, Item], sources: dict[str, SourceRecord]) -> list[RegionOverride]:
+    found: list[RegionOverride] = []
+    for n, region in enumerate(_validate(RegionsFile, path).regions):
+        where = f"{path.name}: regions[{n}] ({region.sido} {region.sigungu})"
+        source = _cite(region.sources, sources, where)
+        if all(sources[k].secondary for k in region.sources):
+            raise KnowledgeBaseError(f"{where}: sources: a district rule needs an official source")
+        for item_id, override in region.items.items():
+            if item_id not in items:
+                raise KnowledgeBaseError(f"{where}: items: unknown item {item_id!r}")
+            found.append(RegionOverride(
+                item_id=item_id, sido=region.sido, sigungu=region.sigungu, bin=override.bin,
+                steps=override.steps, note=override.note, source=source,
+            ))  # fmt: skip
+    return found
 
 
 @lru_cache(maxsize=1)

@@ -94,6 +94,29 @@ class ItemRecord(_Strict):
     sources: list[Id] = Field(min_length=1)
 
 
+class RegionOverrideRecord(_Strict):
+    bin: Text | None = None
+    steps: list[Text] | None = Field(default=None, min_length=1)
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> RegionOverrideRecord:
+        if not (self.bin or self.steps or self.note):
+            raise ValueError("a region override must set bin, steps or note")
+        return self
+
+
+class RegionRecord(_Strict):
+    sido: Name
+    sigungu: Name
+    sources: list[Id] = Field(min_length=1)
+    items: dict[Id, RegionOverrideRecord] = Field(min_length=1)
+
+
+class RegionsFile(_Strict):
+    regions: list[RegionRecord]
+
+
 class SourcesFile(_Strict):
     sources: dict[Id, SourceRecord]
 
@@ -116,6 +139,16 @@ class Category(_Strict):
     steps: list[str]
     mistakes: list[str]
     region_dependent: bool
+    source: str
+
+
+class RegionOverride(_Strict):
+    item_id: str
+    sido: str
+    sigungu: str
+    bin: str | None
+    steps: list[str] | None
+    note: str | None
     source: str
 
 

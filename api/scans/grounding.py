@@ -138,12 +138,29 @@ def _threshold(analysis: Analysis, threshold: float) -> float:
     return OFFLINE_THRESHOLD if analysis.offline else threshold
 
 
+def _localise(
+    bundle: Any, item: Any, guidance: Guidance, region: dict[str, str] | None
+) -> tuple[Guidance, Any]:
+    """The district's rule for the item, when the scan's region has one (`regions.yaml`)."""
+    where = region or {}
+    override = bundle.region_override(item.id, where.get("sido"), where.get("sigungu"))
+    if override is None:
+        return guidance, None
+    steps = tuple(override.steps) if override.steps else guidance.steps
+    if override.note:
+        steps = (override.note, *steps)
+    localised = Guidance(guidance.category_id, override.bin or guidance.bin, steps, guidance.mistakes,
+                         guidance.hazard)  # fmt: skip
+    return localised, override
+
+
 def ground_item(
     bundle: Any, detected: DetectedItem, *, threshold: float = DEFAULT_THRESHOLD,
-    answers: dict[str, str] | None = None,
+    answers: dict[str, str] | None = None, region: dict[str, str] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """One detected object as stored in the result. `answers` holds the user's replies for it:
-    `item` (a knowledge-base id: the user's correction) and attribute values."""
+    `item` (a knowledge-base id: the user's correction) and attribute values; `region` the scan's
+    시도/시군구 when known."""
     answers = answers or {}
     attributes = {k: v for k, v in detected.attributes.items() if v != UNKNOWN}
     if detected.contamination and detected.contamination != UNKNOWN:
@@ -172,7 +189,7 @@ def ground_item(
             question=_item_question(None, alternatives),
         )  # fmt: skip
         return out
-    guidance = resolve(item, attributes)
+    guidance, override = _localise(bundle, item, resolve(item, attributes), region)
     category = bundle.category(guidance.category_id)
     question = None
     if confidence < threshold and "item" not in answers:
@@ -188,6 +205,8 @@ def ground_item(
         bin=split(guidance.bin), steps=_bilingual(guidance.steps), mistakes=_bilingual(guidance.mistakes),
         hazard=split(guidance.hazard) if guidance.hazard else None,
         region_dependent=bool(item.region_dependent), source=item.source, question=question,
+        local_rule=None if override is None else {
+            "sido": override.sido, "sigungu": override.sigungu, "source": override.source},
     )  # fmt: skip
     return out
 
@@ -208,12 +227,14 @@ def answers_by_item(answers: list[dict[str, Any]]) -> dict[int, dict[str, str]]:
 def build_result(
     bundle: Any, analysis: Analysis, *, nearby: NearbyLookup | None, cached: bool,
     threshold: float = DEFAULT_THRESHOLD, answers: list[dict[str, Any]] | None = None,
+    region: dict[str, str] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """The stored scan result. `nearby(category_id)` finds points (None: the scan has no location)."""
+    """The stored scan result. `nearby(category_id)` finds points (None: the scan has no location);
+    `region` ({sido, sigungu}, from reverse geocoding) selects district rules."""
     replies = answers_by_item(answers or [])
     limit = _threshold(analysis, threshold)
     items = [
-        ground_item(bundle, detected, threshold=limit, answers=replies.get(n))
+        ground_item(bundle, detected, threshold=limit, answers=replies.get(n), region=region)
         for n, detected in enumerate(analysis.items)
     ]
     looked_up: dict[str, list[dict[str, Any]]] = {}
@@ -238,4 +259,5 @@ def build_result(
         "cached": cached,
         "nearby_points": items[0]["nearby_points"] if items else (None if nearby is None else []),
         "answers": list(answers or []),
+        "region": region,
     }

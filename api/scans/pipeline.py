@@ -125,6 +125,24 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
     return Next.post
 
 
+def scan_region(runtime: ScanRuntime, *, lat: float, lng: float) -> dict[str, str] | None:
+    """시도/시군구 of the scan's location via Kakao Local coord2regioncode (cached in Redis by the
+    client); None when Kakao is not configured or fails: the national guidance is used then."""
+    from api.locations.kakao import KakaoError
+    from api.locations.service import kakao_client
+
+    client = kakao_client(runtime.settings, runtime.context.redis)
+    if client is None:
+        return None
+    try:
+        with client:
+            found = client.region(lat=lat, lng=lng)
+    except KakaoError as exc:
+        log.warning("reverse geocoding failed; national guidance only: %s", exc)
+        return None
+    return None if found is None else {"sido": found.sido, "sigungu": found.sigungu, "code": found.code}
+
+
 def ground_scan(
     runtime: ScanRuntime, session: Session, scan: Scan, answers: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
@@ -132,8 +150,13 @@ def ground_scan(
     the user answers a question or corrects an item."""
     analysis = Analysis.from_dict(dict(scan.analysis or {}))
     lookup = None
+    region = None
     if scan.lat is not None and scan.lng is not None:
         lat, lng = scan.lat, scan.lng
+        if scan.result and "region" in scan.result:  # re-grounding: the district is already known
+            region = scan.result["region"]
+        else:
+            region = scan_region(runtime, lat=lat, lng=lng)
 
         def lookup(category: str) -> list[dict[str, Any]]:
             return nearest_points(
@@ -142,7 +165,7 @@ def ground_scan(
 
     return build_result(
         runtime.bundle, analysis, nearby=lookup, cached=scan.cached_from is not None,
-        threshold=runtime.settings.scan_confidence_threshold, answers=answers,
+        threshold=runtime.settings.scan_confidence_threshold, answers=answers, region=region,
     )  # fmt: skip
 
 

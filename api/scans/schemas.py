@@ -71,6 +71,10 @@ class ResultItem(BaseModel):
     source: str | None = None
     question: Question | None = None
     alternatives: list[Alternative] = Field(default_factory=list)
+    local_rule: dict[str, str] | None = Field(
+        default=None,
+        description="the district (시도, 시군구) whose own rule changed this guidance, and its source",
+    )
     nearby_points: list[dict[str, object]] | None = None
 
 
@@ -92,6 +96,9 @@ class ScanResult(BaseModel):
         default=None, description="the first item's nearest points (each item carries its own)"
     )
     language: Literal["ko", "en"] = "ko"
+    region: dict[str, str] | None = Field(
+        default=None, description="시도/시군구 of the scan's location (reverse geocoded), when known"
+    )
 
 
 class ScanFailure(BaseModel):

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 
 from api.context import AppContext
@@ -20,6 +21,7 @@ from api.locations.categories import PointType
 from api.scans.models import ScanFeedback
 from tests.api.analyser.fake_openai import FakeOpenAI, answer_item
 from tests.api.locations.conftest import add_points, record
+from tests.api.locations.fake_kakao import FakeKakao
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, wait_for_scan
 
@@ -208,3 +210,39 @@ def test_a_broken_lamp_shows_the_hazard_before_the_steps(client: TestClient, fak
     item = result["items"][0]
     assert item["category_id"] == "general" and "수은" in item["hazard"]
     assert result["coaching"].index("주의:") < result["coaching"].index("방법:")
+
+
+def test_the_district_rule_is_chosen_by_reverse_geocoding_and_cached(
+    make_client: Callable[..., TestClient], fake_server: FakeOpenAI, httpserver: HTTPServer
+) -> None:
+    kakao = FakeKakao(api_key="kakao-key")
+    kakao.install(httpserver)
+    kakao.add_region(37.4784, 126.9516, sido="서울특별시", sigungu="관악구", dong="봉천동", code="1162010100")
+    kakao.add_region(37.6542, 127.0568, sido="서울특별시", sigungu="노원구", dong="상계동", code="1135010500")
+    fake_server.reset()
+    client = make_client(
+        openai_api_key="sk-test", openai_base_url=fake_server.base_url, scan_cache_ttl_seconds=0,
+        kakao_rest_api_key="kakao-key", kakao_local_base_url=httpserver.url_for("/").rstrip("/"),
+        locations_kakao_min_points=0,
+    )  # fmt: skip
+    bag = answer_item("courier_bag", "택배 비닐", "vinyl", 0.9)
+    scan = _scan(client, fake_server, bag, seed=301, lat="37.4785", lng="126.9517")
+    gwanak = scan["result"]
+    assert gwanak["region"]["sigungu"] == "관악구"
+    item = gwanak["items"][0]
+    assert item["local_rule"]["sigungu"] == "관악구" and "관악구" in item["steps"][0]
+    assert "gwanak.go.kr" in item["local_rule"]["source"]
+    elsewhere = _scan(client, fake_server, bag, seed=302, lat="37.6543", lng="127.0569")["result"]
+    assert elsewhere["region"]["sigungu"] == "노원구" and elsewhere["items"][0]["local_rule"] is None
+
+    def geocoded() -> int:
+        return sum(
+            1 for r in kakao.requests if "x" in r and "query" not in r and "category_group_code" not in r
+        )
+
+    assert geocoded() == 2
+    answered = client.post(f"/api/v1/scans/{scan['id']}/answer", json={"item_id": "courier_bag"},
+                           headers=scan["_headers"])  # fmt: skip
+    assert answered.status_code == 200 and answered.json()["result"]["items"][0]["local_rule"]
+    assert geocoded() == 2  # re-grounding reuses the stored district
+    fake_server.reset()
