@@ -90,8 +90,19 @@ class ItemRecord(_Strict):
     mistakes: list[Text] = Field(min_length=1)
     hazard: Text | None = None
     conditions: list[ConditionRecord] = Field(default_factory=list)
+    #: what an unobserved attribute is taken to be (no question asked): a 투명 페트병 is clear
+    assume: dict[Attribute, str] = Field(default_factory=dict)
     region_dependent: bool
     sources: list[Id] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_assumptions(self) -> ItemRecord:
+        for attribute, value in self.assume.items():
+            if value not in VALUES[attribute]:
+                raise ValueError(
+                    f"assume.{attribute.value}: {value!r} is not one of {', '.join(VALUES[attribute])}"
+                )
+        return self
 
 
 class RegionOverrideRecord(_Strict):
@@ -176,3 +187,4 @@ class Item(_Strict):
     source: str
     hazard: str | None = None
     conditions: tuple[Condition, ...] = ()
+    assume: dict[Attribute, str] = Field(default_factory=dict)

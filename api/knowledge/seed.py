@@ -46,7 +46,7 @@ def _item_rows(bundle: KnowledgeBundle) -> dict[str, dict[str, Any]]:
     for n, item in enumerate(bundle.items):
         terms = search_terms((item.name_ko, item.name_en), item.aliases)
         rows[item.id] = {
-            **item.model_dump(exclude={"hazard", "conditions"}),
+            **item.model_dump(exclude={"hazard", "conditions", "assume"}),
             "position": n,
             "search_text": "\n".join(terms),
         }

@@ -94,7 +94,7 @@ def _line(number: int, item: dict[str, Any], lang: str) -> str:
     name = item.get("kb_item_name") or item["label"]
     if item["status"] == "unknown":
         question = item.get("question") or {}
-        return f"{number}. {item['label']}: {words['unknown']}. {question.get('text') or ''}".strip()
+        return f"{number}. {item['label']}: {question.get('text') or words['unknown'] + '.'}"
     parts = [f"{number}. {name}: {item['bin']}."]
     if item.get("hazard"):
         parts.append(f"{words['hazard']}: {item['hazard']}.")

@@ -172,6 +172,8 @@ def ground_item(
     else:
         item = match_item(bundle, detected)
     attributes.update({k: v for k, v in answers.items() if k != "item"})
+    if item is not None:
+        attributes = {**{a.value: v for a, v in item.assume.items()}, **attributes}
     alternatives = _alternatives(bundle, detected, item.id if item is not None else None)
     out: dict[str, Any] = {
         "label": detected.label, "material": detected.material, "shape": detected.shape,
