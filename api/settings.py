@@ -148,6 +148,8 @@ class Settings(BaseSettings):
     scan_retry_max_seconds: Annotated[float, Field(gt=0)] = 60.0
     scan_stuck_minutes: Annotated[int, Field(gt=0)] = 10
     scan_in_process_workers: Annotated[int, Field(ge=1, le=64)] = 4
+    # Below this model confidence the scan result asks the user which item it is (issue 14).
+    scan_confidence_threshold: Annotated[float, Field(ge=0, le=1)] = 0.6
     rabbitmq_management_url: str = "http://127.0.0.1:15672"
 
     # --- web client (docs/web.md) -------------------------------------------------------------

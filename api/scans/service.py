@@ -229,17 +229,33 @@ def list_scans(
 def add_feedback(
     *, session: Session, runtime: ScanRuntime, scan: Scan, user_id: uuid.UUID,
     correct: bool, expected_category_id: str | None, comment: str | None,
+    expected_item_id: str | None = None, item_index: int = 0,
 ) -> ScanFeedback:  # fmt: skip
     if expected_category_id is not None and runtime.bundle.category(expected_category_id) is None:
         raise ApiError(422, f"expected_category_id {expected_category_id!r} is not a known category",
                        code="unknown_category")  # fmt: skip
+    item = runtime.bundle.item(expected_item_id) if expected_item_id is not None else None
+    if expected_item_id is not None and item is None:
+        raise ApiError(422, f"expected_item_id {expected_item_id!r} is not a knowledge-base item",
+                       code="unknown_item")  # fmt: skip
+    items = (scan.result or {}).get("items") or []
+    predicted = items[item_index].get("kb_item_id") if item_index < len(items) else None
     feedback = ScanFeedback(
         scan_id=scan.id,
         user_id=user_id,
         correct=correct,
-        expected_category_id=expected_category_id,
+        expected_category_id=expected_category_id or (item.category_id if item is not None else None),
+        expected_item_id=expected_item_id,
+        predicted_item_id=predicted,
+        item_index=item_index,
         comment=comment,
     )
     session.add(feedback)
+    if item is not None and scan.status == "done" and item_index < len(items):
+        from api.scans.pipeline import ground_scan
+
+        entry = {"index": item_index, "item_id": item.id, "at": utcnow().isoformat()}
+        earlier = (scan.result or {}).get("answers", [])
+        scan.result = ground_scan(runtime, session, scan, answers=[*earlier, entry])
     session.commit()
     return feedback

@@ -45,17 +45,32 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 512  # listen() backlog: a benchmark's burst of concurrent calls is not refused
 
 
+ATTRIBUTES = (
+    "transparency", "packaging_label", "cap", "contamination", "broken", "mixed_materials", "contents",
+)  # fmt: skip
+
+
+def answer_item(
+    item_id: str, label: str, category_id: str, confidence: float, *, material: str | None = None,
+    **observed: str,
+) -> dict[str, Any]:  # fmt: skip
+    """One item as the model answers it under our strict schema (unobserved attributes: "unknown")."""
+    unknown = set(observed) - set(ATTRIBUTES)
+    if unknown:
+        raise ValueError(f"not schema attributes: {sorted(unknown)}")
+    return {"item_id": item_id, "label": label, "material": material,
+            **{name: observed.get(name, "unknown") for name in ATTRIBUTES},
+            "category_id": category_id, "confidence": confidence}  # fmt: skip
+
+
 class FakeOpenAI:
     def __init__(self, *, model: str = "gpt-4o", api_key: str = "sk-test", detail: str = "low") -> None:
         self.model = model
         self.api_key = api_key
         self.detail = detail
         self.answer: dict[str, Any] = {
-            "items": [
-                {"label": "투명 페트병", "material": "PET", "shape": "bottle", "is_mixed": False,
-                 "contamination": "none", "category_id": "pet_clear", "confidence": 0.93},
-            ],
-            "summary": "라벨을 떼고 찌그러뜨려 투명 페트병 전용함에 넣으세요.",
+            "items": [answer_item("clear_pet_bottle", "투명 페트병", "pet_clear", 0.93, material="PET",
+                                  transparency="clear", packaging_label="off")],
         }  # fmt: skip
         self.slow_seconds = 3.0
         self.timeout_seconds = 5.0
@@ -127,6 +142,11 @@ class FakeOpenAI:
             enum = item["properties"]["category_id"].get("enum") or []
             if "pet_clear" not in enum or "general" not in enum:
                 problems.append("category_id is not an enum of knowledge-base ids")
+            items = item["properties"].get("item_id", {}).get("enum") or []
+            if "clear_pet_bottle" not in items or "unknown" not in items:
+                problems.append("item_id is not an enum of knowledge-base item ids plus 'unknown'")
+            if "summary" in schema["schema"]["properties"]:
+                problems.append("the schema asks for free text (summary) that could reach the user")
             if item.get("additionalProperties") is not False or set(item["required"]) != set(
                 item["properties"]
             ):
