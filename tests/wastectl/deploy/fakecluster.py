@@ -239,7 +239,7 @@ class FakeCluster:
                 self.store.set_status("jobs", meta["namespace"], meta["name"], {"active": 1, "startTime": _now()})
             return
         containers = (job["spec"].get("template") or {}).get("spec", {}).get("containers") or [{}]
-        failed = self._fate(containers[0].get("image", "")) in ("fail", "crash")
+        failed = self._fate(containers[0].get("image", "")) == "fail"
         condition = "Failed" if failed else "Complete"
         conditions = [{"type": condition, "status": "True", "lastTransitionTime": _now()}]
         if not failed:
