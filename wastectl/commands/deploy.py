@@ -42,19 +42,34 @@ def register(root: typer.Typer) -> None:
     root.command("rollback", rich_help_panel=PANEL)(rollback)
 
 
-@app.callback(invoke_without_command=True, help="Install or upgrade the release through the Helm SDK." + EXAMPLES)
+@app.callback(
+    invoke_without_command=True, help="Install or upgrade the release through the Helm SDK." + EXAMPLES
+)
 def deploy(
     ctx: typer.Context,
-    tag: Annotated[str | None, typer.Option("--tag", help="Image tag (default: the current commit's SHA).")] = None,
+    *,
+    tag: Annotated[
+        str | None, typer.Option("--tag", help="Image tag (default: the current commit's SHA).")
+    ] = None,
     values: Annotated[
         list[Path] | None, typer.Option("--values", "-f", help="Values file (repeatable, later wins).")
     ] = None,
-    sets: Annotated[list[str] | None, typer.Option("--set", help="key=value (repeatable), as helm --set.")] = None,
-    plan: Annotated[bool, typer.Option("--plan", help="Show what would change per resource; change nothing.")] = False,
-    wait: Annotated[bool, typer.Option("--wait", help="Wait until every Deployment is ready, showing progress.")] = False,
-    atomic: Annotated[bool, typer.Option("--atomic", help="Roll back automatically if the deploy fails (implies --wait).")] = False,
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="key=value (repeatable), as helm --set.")
+    ] = None,
+    plan: Annotated[
+        bool, typer.Option("--plan", help="Show what would change per resource; change nothing.")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait until every Deployment is ready, showing progress.")
+    ] = False,
+    atomic: Annotated[
+        bool, typer.Option("--atomic", help="Roll back automatically if the deploy fails (implies --wait).")
+    ] = False,
     timeout: Annotated[str, typer.Option("--timeout", help="Give up after this long, e.g. 90s, 5m.")] = "5m",
-    chart: Annotated[Path, typer.Option("--chart", help="Chart directory.", envvar="WASTECTL_CHART")] = DEFAULT_CHART,
+    chart: Annotated[
+        Path, typer.Option("--chart", help="Chart directory.", envvar="WASTECTL_CHART")
+    ] = DEFAULT_CHART,
     skip_image_check: Annotated[
         bool, typer.Option("--skip-image-check", help="Do not ask the registry whether the tag exists.")
     ] = False,
@@ -67,6 +82,8 @@ def deploy(
     if ctx.invoked_subcommand is not None:
         ctx.obj = (kubeconfig, context, namespace, release)
         return None
+    from rich.markup import escape
+
     from wastectl.deploy.rollout import RolloutWatch
     from wastectl.deploy.service import DeployRequest
     from wastectl.deploy.service import deploy as run_deploy
@@ -78,13 +95,14 @@ def deploy(
     seconds = parse_duration(timeout)
     built = build_values(list(values or []), list(sets or []), tag)
     target = Target.resolve(kubeconfig, context, namespace, release)
-    request = DeployRequest(chart.resolve(), built, wait=wait, atomic=atomic, timeout=seconds,
-                            check_image=not skip_image_check)  # fmt: skip
+    request = DeployRequest(
+        chart.resolve(), built, wait=wait, atomic=atomic, timeout=seconds, check_image=not skip_image_check
+    )
     printer = Printer("deploy plan" if plan else "deploy", output)
     if plan:
         changes, revisions = run_plan(target, request)
         for warning in request.warnings:
-            printer.info(f"warning: {warning}")
+            printer.info(escape(f"warning: {warning}"))
         data = {
             "release": target.release,
             "namespace": target.namespace,
@@ -95,12 +113,24 @@ def deploy(
         printer.result(data, lambda p: _render_plan(p, target.release, changes, revisions))
         return int(ExitCode.OK)
     for warning in request.warnings:
-        printer.info(f"warning: {warning}")
-    watch = RolloutWatch(target, lambda line: printer.info(f"[rollout] {line}")) if wait or atomic else None
-    printer.info(f"deploying {target.release} to namespace {target.namespace} (tag {built['image']['tag']}) ...")
+        printer.info(escape(f"warning: {warning}"))
+    watch = (
+        RolloutWatch(target, lambda line: printer.info(escape(f"[rollout] {line}")))
+        if wait or atomic
+        else None
+    )
+    printer.info(
+        escape(
+            f"deploying {target.release} to namespace {target.namespace} (tag {built['image']['tag']}) ..."
+        )
+    )
     result = run_deploy(target, request, progress=None if printer.json else watch)
-    printer.result(result.as_dict(), lambda p: _render_result(p, result), ok=result.error is None,
-                   errors=[{"message": result.error}] if result.error else [])  # fmt: skip
+    printer.result(
+        result.as_dict(),
+        lambda p: _render_result(p, result),
+        ok=result.error is None,
+        errors=[{"message": result.error}] if result.error else [],
+    )
     return int(ExitCode.OK if result.error is None else ExitCode.FAILURE)
 
 
@@ -114,13 +144,19 @@ def history_cmd(ctx: typer.Context, output: OutputOption = OutputFormat.table) -
     target = Target.resolve(kubeconfig, context, namespace, release)
     revisions = history(target)
     Printer("deploy history", output).result(
-        {"release": target.release, "namespace": target.namespace, "revisions": [r.as_dict() for r in revisions]},
+        {
+            "release": target.release,
+            "namespace": target.namespace,
+            "revisions": [r.as_dict() for r in revisions],
+        },
         lambda p: _render_history(p, target.release, revisions),
     )
 
 
-def rollback(
-    revision: Annotated[int | None, typer.Argument(help="Revision to return to (default: the previous good one).", min=1)] = None,
+def rollback(  # noqa: PLR0917 - a Typer command: the CLI's argument and options
+    revision: Annotated[
+        int | None, typer.Argument(help="Revision to return to (default: the previous good one).", min=1)
+    ] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Wait until every Deployment is ready.")] = False,
     timeout: Annotated[str, typer.Option("--timeout", help="Give up after this long, e.g. 90s, 5m.")] = "5m",
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
@@ -140,6 +176,8 @@ def rollback(
     """
     import sys
 
+    from rich.markup import escape
+
     from wastectl.deploy.rollout import RolloutWatch
     from wastectl.deploy.service import rollback as run_rollback
     from wastectl.deploy.target import Target
@@ -156,19 +194,30 @@ def rollback(
         if not typer.confirm(f"Roll {target.release} in {target.namespace} back to {where}?"):
             printer.info("nothing changed")
             return int(ExitCode.OK)
-    watch = RolloutWatch(target, lambda line: printer.info(f"[rollout] {line}")) if wait else None
+    watch = RolloutWatch(target, lambda line: printer.info(escape(f"[rollout] {line}"))) if wait else None
     result = run_rollback(target, revision, wait=wait, timeout=seconds, progress=watch)
-    printer.result(result.as_dict(), lambda p: _render_result(p, result), ok=result.error is None,
-                   errors=[{"message": result.error}] if result.error else [])  # fmt: skip
+    printer.result(
+        result.as_dict(),
+        lambda p: _render_result(p, result),
+        ok=result.error is None,
+        errors=[{"message": result.error}] if result.error else [],
+    )
     return int(ExitCode.OK if result.error is None else ExitCode.FAILURE)
 
 
 def _render_plan(p: Printer, release: str, changes: list[ResourceChange], revisions: list[Revision]) -> None:
     from rich.text import Text
 
-    current = f"revision {revisions[-1].revision} ({revisions[-1].status.value})" if revisions else "not installed"
+    current = (
+        f"revision {revisions[-1].revision} ({revisions[-1].status.value})" if revisions else "not installed"
+    )
     p.out.print(Text(f"plan for release {release}, live: {current}", style="bold"))
-    styles = {"add": ("+", "green"), "change": ("~", "yellow"), "remove": ("-", "red"), "unchanged": ("=", "dim")}
+    styles = {
+        "add": ("+", "green"),
+        "change": ("~", "yellow"),
+        "remove": ("-", "red"),
+        "unchanged": ("=", "dim"),
+    }
     for change in changes:
         mark, style = styles[change.action.value]
         hook = " (hook)" if change.hook else ""
@@ -178,16 +227,29 @@ def _render_plan(p: Printer, release: str, changes: list[ResourceChange], revisi
             new = "<removed>" if f.new is None else repr(f.new)
             p.out.print(Text(f"    {f.path}: {old} -> {new}"))
     counts = {k: sum(1 for c in changes if c.action.value == k) for k in ("add", "change", "remove")}
-    p.out.print(Text(f"{counts['add']} to add, {counts['change']} to change, {counts['remove']} to remove; "
-                     "nothing was applied"))  # fmt: skip
+    p.out.print(
+        Text(
+            f"{counts['add']} to add, {counts['change']} to change, {counts['remove']} to remove; "
+            "nothing was applied"
+        )
+    )
 
 
 def _render_history(p: Printer, release: str, revisions: list[Revision]) -> None:
     p.table(
         f"Release {release}",
         ["revision", "updated", "status", "chart", "image tag", "description"],
-        [(r.revision, r.updated, r.status.value, f"{r.chart}-{r.chart_version}", r.image_tag, r.description)
-         for r in revisions],  # fmt: skip
+        [
+            (
+                r.revision,
+                r.updated,
+                r.status.value,
+                f"{r.chart}-{r.chart_version}",
+                r.image_tag,
+                r.description,
+            )
+            for r in revisions
+        ],
     )
 
 
@@ -195,9 +257,19 @@ def _render_result(p: Printer, result: DeployResult) -> None:
     from rich.text import Text
 
     if result.error is None:
-        p.out.print(Text(f"{result.action} of {result.release} done: revision {result.revision} "
-                         f"{result.status.value} in {result.seconds:g}s", style="green"))  # fmt: skip
+        p.out.print(
+            Text(
+                f"{result.action} of {result.release} done: revision {result.revision} "
+                f"{result.status.value} in {result.seconds:g}s",
+                style="green",
+            )
+        )
         return
-    p.out.print(Text(f"{result.action} of {result.release} failed after {result.seconds:g}s: {result.error}", style="red"))
+    p.out.print(
+        Text(
+            f"{result.action} of {result.release} failed after {result.seconds:g}s: {result.error}",
+            style="red",
+        )
+    )
     if result.rolled_back_to is not None and result.action != "rollback":
         p.out.print(Text(f"rolled back: revision {result.revision} is {result.status.value}", style="yellow"))

@@ -12,16 +12,23 @@ DEFAULT_CHART = Path(__file__).resolve().parents[2] / "charts" / "wastecoach"
 
 KubeconfigOption = Annotated[
     Path | None,
-    typer.Option("--kubeconfig", help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config).",
-                 envvar="WASTECTL_KUBECONFIG"),  # fmt: skip
+    typer.Option(
+        "--kubeconfig",
+        help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config).",
+        envvar="WASTECTL_KUBECONFIG",
+    ),
 ]
 ContextOption = Annotated[
     str | None, typer.Option("--context", help="Kubeconfig context (default: its current-context).")
 ]
 NamespaceOption = Annotated[
     str | None,
-    typer.Option("--namespace", "-n", help="Namespace (default: the context's, else waste).",
-                 envvar="WASTECTL_NAMESPACE"),  # fmt: skip
+    typer.Option(
+        "--namespace",
+        "-n",
+        help="Namespace (default: the context's, else waste).",
+        envvar="WASTECTL_NAMESPACE",
+    ),
 ]
 ReleaseOption = Annotated[
     str | None,

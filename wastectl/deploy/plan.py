@@ -114,8 +114,14 @@ def compare(
         old = before.get((kind, name))
         if old is not None:
             dropped = set(flatten(old)) - set(want)
-            fields += [FieldChange(p, have.get(p), None) for p in sorted(dropped) if _relevant(p) and p in have]
-        changes.append(ResourceChange(ChangeKind.change if fields else ChangeKind.unchanged, kind, name, ns, hook, fields))
+            fields += [
+                FieldChange(p, have.get(p), None) for p in sorted(dropped) if _relevant(p) and p in have
+            ]
+        changes.append(
+            ResourceChange(
+                ChangeKind.change if fields else ChangeKind.unchanged, kind, name, ns, hook, fields
+            )
+        )
     wanted = {_key(o) for o in desired}
     for obj in previous:
         if _key(obj) not in wanted and not _is_hook(obj):

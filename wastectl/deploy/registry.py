@@ -58,17 +58,21 @@ def check_tag(ref: ImageRef, *, timeout: float = 5.0) -> str | None:
             if response.status_code == 401:
                 token = _token(http, response.headers.get("www-authenticate", ""), ref)
                 if token is None:
-                    return f"registry {ref.registry} wants credentials: set WASTECTL_REGISTRY_TOKEN to check tags"
+                    return f"registry {ref.registry} wants credentials: set WASTECTL_REGISTRY_TOKEN"
                 response = http.head(url, headers={"Accept": ACCEPT, "Authorization": f"Bearer {token}"})
     except httpx.HTTPError as exc:
-        return f"could not ask registry {ref.registry} whether {ref.tag} exists ({type(exc).__name__}); going on"
+        return (
+            f"could not ask registry {ref.registry} whether {ref.tag} exists ({type(exc).__name__}); going on"
+        )
     if response.status_code == 404:
         raise UsageError(
             f"image {ref} does not exist in the registry",
             hint="push it first (CI tags every commit on main), or pass --tag with an existing tag",
         )
     if response.status_code in (401, 403):
-        return f"registry {ref.registry} refused to say whether {ref.tag} exists (HTTP {response.status_code})"
+        return (
+            f"registry {ref.registry} refused to say whether {ref.tag} exists (HTTP {response.status_code})"
+        )
     if not response.is_success:
         return f"registry {ref.registry} answered HTTP {response.status_code} for {ref.tag}; going on"
     return None

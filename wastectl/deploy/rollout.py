@@ -20,10 +20,11 @@ def image_tag(image: str) -> str:
 def deployment_line(dep: dict[str, Any]) -> str:
     spec, status = dep.get("spec") or {}, dep.get("status") or {}
     desired = int(spec.get("replicas", 1))
+    ready = int(status.get("readyReplicas", 0))
     containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or [{}]
     return (
         f"deployment {dep['metadata']['name']}: {int(status.get('updatedReplicas', 0))}/{desired} updated, "
-        f"{int(status.get('readyReplicas', 0))}/{desired} ready (tag {image_tag(str(containers[0].get('image', '')))})"
+        f"{ready}/{desired} ready (tag {image_tag(str(containers[0].get('image', '')))})"
     )
 
 

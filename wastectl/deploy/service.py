@@ -7,6 +7,7 @@ the API server, then refuses a release stuck in pending-* with the exact fix, th
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -191,9 +192,12 @@ def deploy(target: Target, request: DeployRequest, progress: Progress | None = N
                         )
                     else:
                         outcome["release"] = config.upgrade(
-                            str(request.chart), target.release, request.values, cleanup_on_fail=request.atomic,
+                            str(request.chart),
+                            target.release,
+                            request.values,
+                            cleanup_on_fail=request.atomic,
                             **options,
-                        )  # fmt: skip
+                        )
                 except helm_python.HelmError as exc:
                     outcome["error"] = exc
 
@@ -205,16 +209,33 @@ def deploy(target: Target, request: DeployRequest, progress: Progress | None = N
             if error is None:
                 release = as_dict(outcome.get("release"))
                 return DeployResult(
-                    target.release, target.namespace, int(release.get("revision", 0)),
-                    ReleaseStatus.of(release.get("status")), action, tag, seconds, warnings=request.warnings,
-                )  # fmt: skip
+                    target.release,
+                    target.namespace,
+                    int(release.get("revision", 0)),
+                    ReleaseStatus.of(release.get("status")),
+                    action,
+                    tag,
+                    seconds,
+                    warnings=request.warnings,
+                )
             current = after[-1] if after else None
-            rolled_back = current.revision if request.atomic and current and current.status is ReleaseStatus.deployed else None
+            rolled_back = (
+                current.revision
+                if request.atomic and current and current.status is ReleaseStatus.deployed
+                else None
+            )
             return DeployResult(
-                target.release, target.namespace, current.revision if current else 0,
-                current.status if current else ReleaseStatus.unknown, action, tag, seconds,
-                rolled_back_to=rolled_back, error=helm_message(error), warnings=request.warnings,
-            )  # fmt: skip
+                target.release,
+                target.namespace,
+                current.revision if current else 0,
+                current.status if current else ReleaseStatus.unknown,
+                action,
+                tag,
+                seconds,
+                rolled_back_to=rolled_back,
+                error=helm_message(error),
+                warnings=request.warnings,
+            )
     finally:
         kube.close()
 
@@ -230,7 +251,9 @@ def rollback(
         with target.helm() as config:
             revisions = _revisions(config, target.release)
             if not revisions:
-                raise WastectlError(f"release {target.release} is not installed in namespace {target.namespace}")
+                raise WastectlError(
+                    f"release {target.release} is not installed in namespace {target.namespace}"
+                )
             numbers = {r.revision for r in revisions}
             if revision is not None and revision not in numbers:
                 raise UsageError(
@@ -238,7 +261,11 @@ def rollback(
                     hint="revisions: " + ", ".join(str(n) for n in sorted(numbers)),
                 )
             if revision is None:
-                good = [r for r in revisions[:-1] if r.status in (ReleaseStatus.deployed, ReleaseStatus.superseded)]
+                good = [
+                    r
+                    for r in revisions[:-1]
+                    if r.status in (ReleaseStatus.deployed, ReleaseStatus.superseded)
+                ]
                 if not good:
                     raise UsageError(f"release {target.release} has no earlier revision to roll back to")
                 revision = good[-1].revision
@@ -248,9 +275,11 @@ def rollback(
             def run() -> None:
                 try:
                     config.rollback(
-                        target.release, version=revision, timeout=max(1, int(timeout)),
+                        target.release,
+                        version=revision,
+                        timeout=max(1, int(timeout)),
                         wait="watcher" if wait else "hookOnly",
-                    )  # fmt: skip
+                    )
                 except helm_python.HelmError as exc:
                     outcome["error"] = exc
 
@@ -260,10 +289,16 @@ def rollback(
             target_rev = next(r for r in revisions if r.revision == revision)
             error = outcome.get("error")
             return DeployResult(
-                target.release, target.namespace, current.revision, current.status, "rollback",
-                target_rev.image_tag, round(time.monotonic() - started, 2), rolled_back_to=revision,
+                target.release,
+                target.namespace,
+                current.revision,
+                current.status,
+                "rollback",
+                target_rev.image_tag,
+                round(time.monotonic() - started, 2),
+                rolled_back_to=revision,
                 error=helm_message(error) if error else None,
-            )  # fmt: skip
+            )
     finally:
         kube.close()
 
@@ -275,12 +310,8 @@ def _run_with_progress(run: Callable[[], None], kube: KubeClient, progress: Prog
     while worker.is_alive():
         worker.join(0.5)
         if progress is not None and worker.is_alive():
-            try:
+            with contextlib.suppress(WastectlError):
                 progress(kube)
-            except WastectlError:
-                pass
     if progress is not None:
-        try:
+        with contextlib.suppress(WastectlError):
             progress(kube)
-        except WastectlError:
-            pass

@@ -47,13 +47,17 @@ class Target:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise UsageError(f"kubeconfig {path} is not readable YAML: {exc}") from None
-        contexts = {c.get("name"): c.get("context") or {} for c in data.get("contexts") or [] if isinstance(c, dict)}
+        contexts = {
+            c.get("name"): c.get("context") or {} for c in data.get("contexts") or [] if isinstance(c, dict)
+        }
         chosen = context or data.get("current-context")
         if not chosen:
             raise UsageError(f"kubeconfig {path} has no current-context", hint="pass --context NAME")
         if chosen not in contexts:
             known = ", ".join(sorted(str(n) for n in contexts)) or "none"
-            raise UsageError(f"context {chosen!r} is not in kubeconfig {path}", hint=f"contexts there: {known}")
+            raise UsageError(
+                f"context {chosen!r} is not in kubeconfig {path}", hint=f"contexts there: {known}"
+            )
         ns = namespace or contexts[chosen].get("namespace") or DEFAULT_NAMESPACE
         name = release or DEFAULT_RELEASE
         _check_release_name(name)

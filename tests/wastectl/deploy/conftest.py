@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.wastectl.deploy.fakecluster import FakeCluster
-from tests.wastectl.deploy.faketls import ServerCerts, make_certs
 from tests.wastectl.deploy.fakestore import RESOURCES
+from tests.wastectl.deploy.faketls import ServerCerts, make_certs
 
 CHART = Path(__file__).parent / "chart"
 
@@ -33,4 +33,5 @@ def kubeconfig(cluster: FakeCluster, tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("WASTECTL_KUBECONFIG", str(path))
     monkeypatch.setenv("WASTECTL_CHART", str(CHART))
     monkeypatch.setenv("WASTECTL_RELEASE", "wc")
+    monkeypatch.setenv("COLUMNS", "200")
     return path

@@ -32,10 +32,9 @@ import uvicorn
 import yaml
 from fastapi import FastAPI
 
-from tests.wastectl.deploy.faketls import ServerCerts
-from tests.wastectl.deploy.fakestore import RESOURCES, Store
-
 from tests.wastectl.deploy.fakeroutes import TOKEN
+from tests.wastectl.deploy.fakestore import RESOURCES, Store
+from tests.wastectl.deploy.faketls import ServerCerts
 
 
 def _now() -> str:
@@ -132,7 +131,12 @@ class FakeCluster:
                     }
                 }
             elif fate == "pull":
-                state = {"waiting": {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{c["image"]}"'}}
+                state = {
+                    "waiting": {
+                        "reason": "ImagePullBackOff",
+                        "message": f'Back-off pulling image "{c["image"]}"',
+                    }
+                }
             else:
                 state = {"running": {"startedAt": started}}
             statuses.append(
@@ -179,11 +183,19 @@ class FakeCluster:
                     "namespace": ns,
                     "labels": labels,
                     "ownerReferences": [
-                        {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"{name}-{digest[:9]}",
-                         "uid": meta["uid"], "controller": True}  # fmt: skip
+                        {
+                            "apiVersion": "apps/v1",
+                            "kind": "ReplicaSet",
+                            "name": f"{name}-{digest[:9]}",
+                            "uid": meta["uid"],
+                            "controller": True,
+                        }
                     ],
                 },
-                "spec": {**copy.deepcopy(template.get("spec") or {}), "nodeName": f"k8s-worker-{index % 2 + 1}"},
+                "spec": {
+                    **copy.deepcopy(template.get("spec") or {}),
+                    "nodeName": f"k8s-worker-{index % 2 + 1}",
+                },
             }
             created = self.store.create(RESOURCES["pods"], ns, pod)
             first = (created["spec"].get("containers") or [{}])[0]
@@ -208,7 +220,13 @@ class FakeCluster:
         ready_old = sum(
             1
             for p in old
-            if all(c.get("ready") for c in (self.store.get("pods", ns, p["metadata"]["name"]) or {}).get("status", {}).get("containerStatuses") or [{}])  # fmt: skip
+            if all(
+                c.get("ready")
+                for c in (self.store.get("pods", ns, p["metadata"]["name"]) or {})
+                .get("status", {})
+                .get("containerStatuses")
+                or [{}]
+            )
         )
         done = ready_new >= desired
         status = {
@@ -218,10 +236,16 @@ class FakeCluster:
             "readyReplicas": ready_new + ready_old,
             "availableReplicas": ready_new + ready_old,
             "conditions": [
-                {"type": "Available", "status": "True" if ready_new + ready_old >= desired else "False",
-                 "reason": "MinimumReplicasAvailable"},  # fmt: skip
-                {"type": "Progressing", "status": "True",
-                 "reason": "NewReplicaSetAvailable" if done else "ReplicaSetUpdated"},  # fmt: skip
+                {
+                    "type": "Available",
+                    "status": "True" if ready_new + ready_old >= desired else "False",
+                    "reason": "MinimumReplicasAvailable",
+                },
+                {
+                    "type": "Progressing",
+                    "status": "True",
+                    "reason": "NewReplicaSetAvailable" if done else "ReplicaSetUpdated",
+                },
             ],
         }
         if ready_new + ready_old == 0:
@@ -236,17 +260,28 @@ class FakeCluster:
         meta = job["metadata"]
         if time.time() - meta["_created"] < self.job_seconds:
             if not job.get("status"):
-                self.store.set_status("jobs", meta["namespace"], meta["name"], {"active": 1, "startTime": _now()})
+                self.store.set_status(
+                    "jobs", meta["namespace"], meta["name"], {"active": 1, "startTime": _now()}
+                )
             return
         containers = (job["spec"].get("template") or {}).get("spec", {}).get("containers") or [{}]
         failed = self._fate(containers[0].get("image", "")) == "fail"
         condition = "Failed" if failed else "Complete"
         conditions = [{"type": condition, "status": "True", "lastTransitionTime": _now()}]
         if not failed:
-            conditions.insert(0, {"type": "SuccessCriteriaMet", "status": "True", "lastTransitionTime": _now()})
+            conditions.insert(
+                0, {"type": "SuccessCriteriaMet", "status": "True", "lastTransitionTime": _now()}
+            )
         else:
-            conditions.insert(0, {"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded",
-                                  "lastTransitionTime": _now()})  # fmt: skip
+            conditions.insert(
+                0,
+                {
+                    "type": "FailureTarget",
+                    "status": "True",
+                    "reason": "BackoffLimitExceeded",
+                    "lastTransitionTime": _now(),
+                },
+            )
         status: dict[str, Any] = {"conditions": conditions, "startTime": _now(), "active": 0}
         status["failed" if failed else "succeeded"] = 1
         if not failed:
@@ -302,5 +337,3 @@ class FakeCluster:
         for thread in (self._thread, self._controller):
             if thread is not None:
                 thread.join(5)
-
-

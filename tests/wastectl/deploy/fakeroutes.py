@@ -19,9 +19,17 @@ if TYPE_CHECKING:
     from tests.wastectl.deploy.fakecluster import FakeCluster
 
 TOKEN = "fake-admin-token"
-VERSION = {"major": "1", "minor": "30", "gitVersion": "v1.30.4", "gitCommit": "fake", "gitTreeState": "clean",
-           "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.22.5", "compiler": "gc",
-           "platform": "linux/amd64"}  # fmt: skip
+VERSION = {
+    "major": "1",
+    "minor": "30",
+    "gitVersion": "v1.30.4",
+    "gitCommit": "fake",
+    "gitTreeState": "clean",
+    "buildDate": "2026-01-01T00:00:00Z",
+    "goVersion": "go1.22.5",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
 
 
 def _groups() -> dict[str, list[Resource]]:
@@ -52,7 +60,7 @@ def _parse(parts: list[str]) -> tuple[Resource, str | None, str | None, str | No
     return res, namespace, rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None
 
 
-def build_app(kube: FakeCluster) -> FastAPI:
+def build_app(kube: FakeCluster) -> FastAPI:  # noqa: PLR0915 - one route table
     api = FastAPI()
     store = kube.store
 
@@ -70,8 +78,11 @@ def build_app(kube: FakeCluster) -> FastAPI:
 
     @api.get("/api")
     def core() -> dict[str, Any]:
-        return {"kind": "APIVersions", "versions": ["v1"],
-                "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": kube.url}]}  # fmt: skip
+        return {
+            "kind": "APIVersions",
+            "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": kube.url}],
+        }
 
     @api.get("/apis")
     def groups() -> dict[str, Any]:
@@ -85,7 +96,12 @@ def build_app(kube: FakeCluster) -> FastAPI:
 
     @api.get("/openapi/v3")
     def openapi_index() -> dict[str, Any]:
-        paths = {("api/v1" if gv == "v1" else f"apis/{gv}"): {"serverRelativeURL": f"/openapi/v3/{'api/v1' if gv == 'v1' else 'apis/' + gv}?hash=F1"} for gv in _groups()}  # fmt: skip
+        paths = {
+            ("api/v1" if gv == "v1" else f"apis/{gv}"): {
+                "serverRelativeURL": f"/openapi/v3/{'api/v1' if gv == 'v1' else 'apis/' + gv}?hash=F1"
+            }
+            for gv in _groups()
+        }
         return {"paths": paths}
 
     @api.get("/openapi/v3/{path:path}")
@@ -112,8 +128,12 @@ def build_app(kube: FakeCluster) -> FastAPI:
                 "responses": {"200": {"description": "OK"}},
             }
             paths[f"{prefix}{scope}/{r.plural}/{{name}}"] = {"patch": operation}
-        return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": VERSION["gitVersion"]},
-                "paths": paths, "components": {"schemas": schemas}}  # fmt: skip
+        return {
+            "openapi": "3.0.0",
+            "info": {"title": "Kubernetes", "version": VERSION["gitVersion"]},
+            "paths": paths,
+            "components": {"schemas": schemas},
+        }
 
     @api.get("/api/v1")
     def core_resources() -> dict[str, Any]:
@@ -122,8 +142,10 @@ def build_app(kube: FakeCluster) -> FastAPI:
     @api.get("/apis/{group}/{version}")
     def group_resources(group: str, version: str) -> Any:
         if f"{group}/{version}" not in _groups():
-            return JSONResponse(status_body(404, "NotFound", "the server could not find the requested resource"),
-                                status_code=404)  # fmt: skip
+            return JSONResponse(
+                status_body(404, "NotFound", "the server could not find the requested resource"),
+                status_code=404,
+            )
         return _resource_list(f"{group}/{version}")
 
     @api.get("/api/v1/namespaces/{namespace}/pods/{name}/log")
@@ -177,8 +199,10 @@ def build_app(kube: FakeCluster) -> FastAPI:
     async def resources(path: str, request: Request) -> Any:
         parsed = _parse(path.strip("/").split("/"))
         if parsed is None:
-            return JSONResponse(status_body(404, "NotFound", "the server could not find the requested resource"),
-                                status_code=404)  # fmt: skip
+            return JSONResponse(
+                status_body(404, "NotFound", "the server could not find the requested resource"),
+                status_code=404,
+            )
         res, namespace, name, sub = parsed
         body_bytes = await request.body()
         try:
@@ -194,12 +218,19 @@ def _resource_list(gv: str) -> dict[str, Any]:
     for res in _groups()[gv]:
         resources.append(res.discovery())
         if res.plural in ("deployments", "jobs", "pods", "statefulsets"):
-            resources.append({"name": f"{res.plural}/status", "singularName": "", "namespaced": True,
-                              "kind": res.kind, "verbs": ["get", "patch", "update"]})  # fmt: skip
+            resources.append(
+                {
+                    "name": f"{res.plural}/status",
+                    "singularName": "",
+                    "namespaced": True,
+                    "kind": res.kind,
+                    "verbs": ["get", "patch", "update"],
+                }
+            )
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
 
 
-async def _dispatch(
+async def _dispatch(  # noqa: PLR0917
     kube: FakeCluster,
     request: Request,
     res: Resource,
@@ -223,8 +254,12 @@ async def _dispatch(
                 if matches(o, params.get("labelSelector"), params.get("fieldSelector"))
             ]
             revision = store.revision
-        return {"kind": f"{res.kind}List", "apiVersion": res.group_version,
-                "metadata": {"resourceVersion": str(revision)}, "items": items}  # fmt: skip
+        return {
+            "kind": f"{res.kind}List",
+            "apiVersion": res.group_version,
+            "metadata": {"resourceVersion": str(revision)},
+            "items": items,
+        }
     if method == "POST" and name is None:
         body = _load(raw, request.headers.get("content-type", ""))
         return JSONResponse(store.public(store.create(res, namespace, body)), status_code=201)
@@ -234,7 +269,9 @@ async def _dispatch(
         current = store.get(res.plural, namespace, name)
         if method == "GET":
             if current is None:
-                raise ApiError(404, "NotFound", f'{res.plural}{"." + res.group if res.group else ""} "{name}" not found')
+                raise ApiError(
+                    404, "NotFound", f'{res.plural}{"." + res.group if res.group else ""} "{name}" not found'
+                )
             return store.public(current)
         if method == "DELETE":
             return store.public(store.delete(res.plural, namespace, name))
@@ -258,7 +295,9 @@ async def _dispatch(
         elif kind in ("application/merge-patch+json", "application/strategic-merge-patch+json"):
             patched = merge(store.public(current), body)
         else:
-            raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format: {kind}")
+            raise ApiError(
+                415, "UnsupportedMediaType", f"the body of the request was in an unknown format: {kind}"
+            )
         patched["metadata"].pop("resourceVersion", None)
         if sub == "status":
             store.set_status(res.plural, namespace or "", name, patched.get("status") or {})
@@ -275,11 +314,15 @@ def _load(raw: bytes, content_type: str) -> Any:
         except (ValueError, IndexError) as exc:
             raise ApiError(415, "UnsupportedMediaType", str(exc)) from None
     if "cbor" in content_type:
-        raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format: {content_type}")
+        raise ApiError(
+            415, "UnsupportedMediaType", f"the body of the request was in an unknown format: {content_type}"
+        )
     try:
         data = yaml.safe_load(raw) if "yaml" in content_type else json.loads(raw)
     except (ValueError, yaml.YAMLError) as exc:
-        raise ApiError(400, "BadRequest", f"cannot decode the body ({content_type}): {exc} {raw[:40]!r}") from None
+        raise ApiError(
+            400, "BadRequest", f"cannot decode the body ({content_type}): {exc} {raw[:40]!r}"
+        ) from None
     return data if data is not None else {}
 
 
@@ -302,22 +345,29 @@ def _json_patch(obj: dict[str, Any], ops: list[dict[str, Any]]) -> dict[str, Any
     return obj
 
 
-async def _watch(kube: FakeCluster, res: Resource, namespace: str | None, params: Any) -> AsyncIterator[bytes]:
+async def _watch(
+    kube: FakeCluster, res: Resource, namespace: str | None, params: Any
+) -> AsyncIterator[bytes]:
     store = kube.store
     labels, fields = params.get("labelSelector"), params.get("fieldSelector")
     timeout = float(params.get("timeoutSeconds") or 300)
     with store.lock:
         since = int(params.get("resourceVersion") or 0)
         if params.get("sendInitialEvents") == "true" or since == 0:
-            current = [store.public(o) for o in store.list(res.plural, namespace) if matches(o, labels, fields)]
+            current = [
+                store.public(o) for o in store.list(res.plural, namespace) if matches(o, labels, fields)
+            ]
             since = store.revision
         else:
             current = []
     for obj in current:
         yield (json.dumps({"type": "ADDED", "object": obj}) + "\n").encode()
     if params.get("sendInitialEvents") == "true":
-        bookmark = {"kind": res.kind, "apiVersion": res.group_version, "metadata": {
-            "resourceVersion": str(since), "annotations": {"k8s.io/initial-events-end": "true"}}}  # fmt: skip
+        bookmark = {
+            "kind": res.kind,
+            "apiVersion": res.group_version,
+            "metadata": {"resourceVersion": str(since), "annotations": {"k8s.io/initial-events-end": "true"}},
+        }
         yield (json.dumps({"type": "BOOKMARK", "object": bookmark}) + "\n").encode()
     deadline = asyncio.get_running_loop().time() + timeout
     while not store.closed and asyncio.get_running_loop().time() < deadline:
@@ -325,6 +375,8 @@ async def _watch(kube: FakeCluster, res: Resource, namespace: str | None, params
             fresh = [e for e in store.events[-2000:] if e[0] > since and e[2] == res.plural]
             since = max(since, store.events[-1][0] if store.events else since)
         for _, kind, _, obj in fresh:
-            if (namespace is None or obj["metadata"].get("namespace") == namespace) and matches(obj, labels, fields):
+            if (namespace is None or obj["metadata"].get("namespace") == namespace) and matches(
+                obj, labels, fields
+            ):
                 yield (json.dumps({"type": kind, "object": obj}) + "\n").encode()
         await asyncio.sleep(0.05)

@@ -28,8 +28,13 @@ class Resource:
 
     def discovery(self) -> dict[str, Any]:
         verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
-        return {"name": self.plural, "singularName": self.kind.lower(), "namespaced": self.namespaced,
-                "kind": self.kind, "verbs": verbs}  # fmt: skip
+        return {
+            "name": self.plural,
+            "singularName": self.kind.lower(),
+            "namespaced": self.namespaced,
+            "kind": self.kind,
+            "verbs": verbs,
+        }
 
 
 _TYPES = [
@@ -60,8 +65,15 @@ RESOURCES: dict[str, Resource] = {r.plural: r for r in _TYPES}
 
 
 def status_body(code: int, reason: str, message: str) -> dict[str, Any]:
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": message, "reason": reason, "code": code}  # fmt: skip
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
 
 
 class ApiError(Exception):
@@ -79,8 +91,8 @@ def _dig(obj: Any, dotted: str) -> Any:
 def matches(obj: dict[str, Any], labels: str | None, fields: str | None) -> bool:
     """Equality, inequality, `in (...)` and existence label selectors; equality field selectors."""
     have = obj.get("metadata", {}).get("labels") or {}
-    for clause in _split_selector(labels or ""):
-        clause = clause.strip()
+    for raw in _split_selector(labels or ""):
+        clause = raw.strip()
         if " in " in clause or " notin " in clause:
             key, op, rest = clause.split(None, 2)
             values = {v.strip() for v in rest.strip("()").split(",")}
@@ -186,18 +198,26 @@ class Store:
             meta = obj["metadata"]
             if res.namespaced:
                 meta["namespace"] = ns
-            meta.update(uid=str(uuid.uuid4()), creationTimestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                        generation=1, _created=time.time())  # fmt: skip
+            meta.update(
+                uid=str(uuid.uuid4()),
+                creationTimestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                generation=1,
+                _created=time.time(),
+            )
             meta.pop("managedFields", None)
             if res.plural == "services":
-                obj.setdefault("spec", {}).setdefault("clusterIP", "10.96.0." + str(len(self.objects) % 250 + 2))
+                obj.setdefault("spec", {}).setdefault(
+                    "clusterIP", "10.96.0." + str(len(self.objects) % 250 + 2)
+                )
             if res.plural == "namespaces":
                 obj["status"] = {"phase": "Active"}
             self.objects[key] = obj
             self._bump("ADDED", res.plural, obj)
             return obj
 
-    def replace(self, res: Resource, namespace: str | None, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    def replace(
+        self, res: Resource, namespace: str | None, name: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
         """PUT (and server-side apply by the only field manager): the body wins, server fields stay."""
         with self.lock:
             key = (res.plural, namespace or "" if res.namespaced else "", name)
@@ -206,16 +226,25 @@ class Store:
                 raise ApiError(404, "NotFound", f'{res.plural} "{name}" not found')
             wanted_rv = (body.get("metadata") or {}).get("resourceVersion")
             if wanted_rv and wanted_rv != current["metadata"]["resourceVersion"]:
-                raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on {res.plural} "{name}": '
-                               "the object has been modified; please apply your changes to the latest version")  # fmt: skip
+                raise ApiError(
+                    409,
+                    "Conflict",
+                    f'Operation cannot be fulfilled on {res.plural} "{name}": '
+                    "the object has been modified; please apply your changes to the latest version",
+                )
             obj = copy.deepcopy(body)
             obj["apiVersion"], obj["kind"] = res.group_version, res.kind
             meta = obj.setdefault("metadata", {})
             for server_field in ("uid", "creationTimestamp", "namespace", "_created", "ownerReferences"):
-                if server_field in current["metadata"] and server_field not in meta or server_field in ("uid", "_created"):
+                if (server_field in current["metadata"] and server_field not in meta) or server_field in (
+                    "uid",
+                    "_created",
+                ):
                     meta[server_field] = current["metadata"][server_field]
             meta.pop("managedFields", None)
-            changed = json.dumps(obj.get("spec"), sort_keys=True) != json.dumps(current.get("spec"), sort_keys=True)
+            changed = json.dumps(obj.get("spec"), sort_keys=True) != json.dumps(
+                current.get("spec"), sort_keys=True
+            )
             meta["generation"] = current["metadata"].get("generation", 1) + (1 if changed else 0)
             if "status" in current and res.plural not in ("secrets", "configmaps"):
                 obj["status"] = current["status"]

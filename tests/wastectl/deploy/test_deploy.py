@@ -52,3 +52,139 @@ def test_install_creates_the_chart_objects_and_the_release_secret(
     assert [h["name"] for h in record["hooks"]] == ["wc-migrate"]
     job = cluster.get("jobs", "waste", "wc-migrate")
     assert job is not None and job["status"]["succeeded"] == 1
+
+
+def test_plan_shows_the_upgrade_per_resource_then_the_upgrade_applies_it(
+    cluster: FakeCluster, kubeconfig: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(capsys, "deploy", "--tag", "v1", "--wait", NO_REGISTRY).code == 0
+    values = tmp_path / "values.yaml"
+    values.write_text("beat:\n  enabled: false\napi:\n  replicas: 3\n", encoding="utf-8")
+    requests_before = len(cluster.requests)
+
+    plan = run_cli(capsys, "deploy", "--plan", "--tag", "v2", "-f", str(values), NO_REGISTRY, "-o", "json")
+    assert plan.code == 0, plan.err
+    changes = {(c["kind"], c["name"]): c for c in plan.json()["data"]["changes"]}
+    api = changes[("Deployment", "wc-api")]
+    assert api["action"] == "change"
+    fields = {f["path"]: (f["old"], f["new"]) for f in api["fields"]}
+    assert fields["spec.replicas"] == (2, 3)
+    assert fields["spec.template.spec.containers[0].image"] == (
+        "ghcr.io/example/wastecoach:v1",
+        "ghcr.io/example/wastecoach:v2",
+    )
+    assert changes[("Deployment", "wc-beat")]["action"] == "remove"
+    assert changes[("Service", "wc-api")]["action"] == "unchanged"
+    assert changes[("Job", "wc-migrate")]["hook"] is True
+    # The plan wrote nothing: only GETs reached the API server, and revision 1 is still the only one.
+    writes = [r for r in cluster.requests[requests_before:] if r[0] != "GET"]
+    assert writes == []
+    assert _image(cluster, "wc-api").endswith(":v1")
+    assert cluster.get("secrets", "waste", "sh.helm.release.v1.wc.v2") is None
+
+    table = run_cli(capsys, "deploy", "--plan", "--tag", "v2", "-f", str(values), NO_REGISTRY)
+    assert "~ Deployment/wc-api: change" in table.out
+    assert "spec.replicas: 2 -> 3" in table.out
+    assert "- Deployment/wc-beat: remove" in table.out
+    assert "nothing was applied" in table.out
+
+    up = run_cli(capsys, "deploy", "--tag", "v2", "-f", str(values), "--wait", NO_REGISTRY)
+    assert up.code == 0, up.err
+    assert "upgrade of wc done: revision 2 deployed" in up.out
+    assert "[rollout] deployment wc-api:" in up.err
+    assert _image(cluster, "wc-api").endswith(":v2")
+    assert cluster.get("deployments", "waste", "wc-beat") is None
+    assert cluster.get("deployments", "waste", "wc-api")["spec"]["replicas"] == 3  # type: ignore[index]
+
+
+def test_history_and_rollback(
+    cluster: FakeCluster, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for tag in ("v1", "v2"):
+        assert run_cli(capsys, "deploy", "--tag", tag, NO_REGISTRY).code == 0
+
+    back = run_cli(capsys, "rollback", "1", "--yes", "--wait", "-o", "json")
+    assert back.code == 0, back.err
+    assert back.json()["data"]["revision"] == 3
+    assert back.json()["data"]["rolled_back_to"] == 1
+    assert _image(cluster, "wc-api").endswith(":v1")
+
+    hist = run_cli(capsys, "deploy", "history", "-o", "json")
+    assert hist.code == 0, hist.err
+    rows = [
+        (r["revision"], r["status"], r["image_tag"], r["chart_version"])
+        for r in hist.json()["data"]["revisions"]
+    ]
+    assert rows == [
+        (1, "superseded", "v1", "0.1.0"),
+        (2, "superseded", "v2", "0.1.0"),
+        (3, "deployed", "v1", "0.1.0"),
+    ]
+    assert all(r["updated"] for r in hist.json()["data"]["revisions"])
+    table = run_cli(capsys, "deploy", "history")
+    assert "superseded" in table.out and "wastecoach-0.1.0" in table.out
+
+    missing = run_cli(capsys, "rollback", "9", "--yes")
+    assert missing.code == 2
+    assert "has no revision 9" in missing.err
+
+
+def test_failed_atomic_upgrade_is_rolled_back(
+    cluster: FakeCluster, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(capsys, "deploy", "--tag", "v1", "--wait", NO_REGISTRY).code == 0
+    cluster.behaviour["v2-broken"] = "crash"
+
+    run = run_cli(
+        capsys, "deploy", "--tag", "v2-broken", "--atomic", "--timeout", "3s", NO_REGISTRY, "-o", "json"
+    )
+    assert run.code == 1
+    data = run.json()["data"]
+    assert run.json()["ok"] is False
+    assert data["rolled_back_to"] == 3 and data["status"] == "deployed"
+    assert "rolled back" in data["error"]
+    assert _image(cluster, "wc-api").endswith(":v1")
+    statuses = [_release_record(cluster, n)["info"]["status"] for n in (1, 2, 3)]
+    assert statuses == ["superseded", "failed", "deployed"]
+
+
+def _leave_pending_upgrade(cluster: FakeCluster) -> None:
+    """What a `helm upgrade` killed mid-way leaves behind: a pending-upgrade revision record."""
+    record = _release_record(cluster, 1)
+    record["version"] = 2
+    record["info"]["status"] = "pending-upgrade"
+    secret = cluster.get("secrets", "waste", "sh.helm.release.v1.wc.v1")
+    assert secret is not None
+    blob = base64.b64encode(base64.b64encode(gzip.compress(json.dumps(record).encode()))).decode()
+    labels = {**secret["metadata"]["labels"], "status": "pending-upgrade", "version": "2"}
+    from tests.wastectl.deploy.fakestore import RESOURCES
+
+    cluster.store.create(
+        RESOURCES["secrets"],
+        "waste",
+        {
+            "metadata": {"name": "sh.helm.release.v1.wc.v2", "labels": labels},
+            "type": "helm.sh/release.v1",
+            "data": {"release": blob},
+        },
+    )
+
+
+def test_stuck_pending_upgrade_is_detected_with_the_fix(
+    cluster: FakeCluster, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(capsys, "deploy", "--tag", "v1", NO_REGISTRY).code == 0
+    _leave_pending_upgrade(cluster)
+    before = len(cluster.requests)
+
+    run = run_cli(capsys, "deploy", "--tag", "v2", NO_REGISTRY)
+    assert run.code == 1
+    assert "release wc is stuck in pending-upgrade (revision 2" in run.err
+    assert "wastectl rollback 1 --namespace waste --release wc" in run.err
+    assert [r for r in cluster.requests[before:] if r[0] != "GET"] == []
+
+    # The offered fix works, and deploying afterwards succeeds.
+    assert run_cli(capsys, "rollback", "1", "--yes").code == 0
+    again = run_cli(capsys, "deploy", "--tag", "v2", NO_REGISTRY, "-o", "json")
+    assert again.code == 0, again.err
+    assert again.json()["data"]["revision"] == 4
