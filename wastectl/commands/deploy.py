@@ -39,7 +39,12 @@ Examples:
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="deploy", rich_help_panel=PANEL)
+    from wastectl.commands import logs as logs_cmd
+    from wastectl.commands import status as status_cmd
+
     root.command("rollback", rich_help_panel=PANEL)(rollback)
+    root.command("status", rich_help_panel=PANEL)(status_cmd.status)
+    root.command("logs", rich_help_panel=PANEL)(logs_cmd.logs)
 
 
 @app.callback(
