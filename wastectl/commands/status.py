@@ -84,11 +84,11 @@ def render(report: StatusReport) -> Group:
     parts: list[object] = []
     rev = report.revision
     head = f"release {report.release} in {report.namespace}: "
-    head += (
-        f"revision {rev.revision} {rev.status.value} ({rev.chart}-{rev.chart_version}, tag {rev.image_tag}, {rev.updated})"
-        if rev
-        else "not installed"
-    )
+    if rev:
+        head += f"revision {rev.revision} {rev.status.value} ({rev.chart}-{rev.chart_version}, "
+        head += f"tag {rev.image_tag}, {rev.updated})"
+    else:
+        head += "not installed"
     parts.append(Text(head, style="bold"))
     deployments = Table(title="Deployments", title_justify="left", header_style="bold")
     for column in ("deployment", "component", "ready", "image tag"):
