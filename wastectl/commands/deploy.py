@@ -93,6 +93,7 @@ def deploy(
     from wastectl.deploy.service import DeployRequest
     from wastectl.deploy.service import deploy as run_deploy
     from wastectl.deploy.service import plan as run_plan
+    from wastectl.deploy.service import prepare
     from wastectl.deploy.target import Target
     from wastectl.deploy.values import build_values
     from wastectl.health.report import parse_duration
@@ -117,6 +118,8 @@ def deploy(
         }
         printer.result(data, lambda p: _render_plan(p, target.release, changes, revisions))
         return int(ExitCode.OK)
+    prepare(target, request)  # local checks and the registry, before the first word to the cluster
+    request.check_image = False
     for warning in request.warnings:
         printer.info(escape(f"warning: {warning}"))
     watch = (
@@ -140,13 +143,23 @@ def deploy(
 
 
 @app.command("history")
-def history_cmd(ctx: typer.Context, output: OutputOption = OutputFormat.table) -> None:
+def history_cmd(
+    ctx: typer.Context,
+    *,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
+    namespace: NamespaceOption = None,
+    release: ReleaseOption = None,
+    output: OutputOption = OutputFormat.table,
+) -> None:
     """Revisions of the release: time, chart version, image tag and status (oldest first)."""
     from wastectl.deploy.service import history
     from wastectl.deploy.target import Target
 
-    kubeconfig, context, namespace, release = ctx.obj or (None, None, None, None)
-    target = Target.resolve(kubeconfig, context, namespace, release)
+    group = ctx.obj or (None, None, None, None)
+    target = Target.resolve(
+        kubeconfig or group[0], context or group[1], namespace or group[2], release or group[3]
+    )
     revisions = history(target)
     Printer("deploy history", output).result(
         {
