@@ -90,10 +90,9 @@ def deploy(
     from rich.markup import escape
 
     from wastectl.deploy.rollout import RolloutWatch
-    from wastectl.deploy.service import DeployRequest
+    from wastectl.deploy.service import DeployRequest, prepare
     from wastectl.deploy.service import deploy as run_deploy
     from wastectl.deploy.service import plan as run_plan
-    from wastectl.deploy.service import prepare
     from wastectl.deploy.target import Target
     from wastectl.deploy.values import build_values
     from wastectl.health.report import parse_duration
