@@ -142,6 +142,14 @@ class Settings(BaseSettings):
     scan_in_process_workers: Annotated[int, Field(ge=1, le=64)] = 4
     rabbitmq_management_url: str = "http://127.0.0.1:15672"
 
+    # --- deployment (the Helm chart sets these; see docs/deploy.md) ---------------------------
+    # Celery worker and beat processes touch this file from a thread; the liveness probe reads its age.
+    heartbeat_file: Path | None = None
+    heartbeat_interval_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+    # A Celery worker serves its Prometheus metrics on this port (0 = off).
+    worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    worker_metrics_host: str = "0.0.0.0"
+
     # --- validation -------------------------------------------------------------------------
     @field_validator("database_url")
     @classmethod
