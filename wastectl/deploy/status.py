@@ -27,10 +27,11 @@ class WorkloadRow:
     ready: int
     desired: int
     image_tag: str
+    pods: int = 0  # status.replicas: more than desired while a rollout has old and new pods
 
     @property
     def healthy(self) -> bool:
-        return self.ready >= self.desired
+        return self.ready >= self.desired and self.pods <= self.desired
 
 
 @dataclass
@@ -130,6 +131,7 @@ def workloads(kube: KubeClient, target: Target) -> tuple[list[WorkloadRow], list
                 ready=int((dep.get("status") or {}).get("readyReplicas", 0)),
                 desired=int(spec.get("replicas", 1)),
                 image_tag=image_tag(str(containers[0].get("image", ""))),
+                pods=int((dep.get("status") or {}).get("replicas", 0)),
             )
         )
     now = datetime.now(UTC)
@@ -185,8 +187,13 @@ def gather(target: Target, *, prometheus_url: str | None, api_url: str | None) -
     elif revisions[-1].status is not ReleaseStatus.deployed:
         report.problems.append(f"release revision {revisions[-1].revision} is {revisions[-1].status.value}")
     for row in rows:
-        if not row.healthy:
+        if row.ready < row.desired:
             report.problems.append(f"deployment {row.name}: {row.ready}/{row.desired} ready")
+        elif not row.healthy:
+            report.problems.append(
+                f"deployment {row.name}: rollout of tag {row.image_tag} not finished "
+                f"({row.pods} pods for {row.desired} desired; the old ones still serve)"
+            )
     for pod in pods:
         if not pod.ready:
             report.problems.append(f"pod {pod.name} not ready: {pod.reason or pod.phase}")

@@ -57,7 +57,11 @@ def test_status_shows_a_crash_looping_pod_and_exits_1(
     assert any("not ready: CrashLoopBackOff: back-off 5m0s" in m for m in body["data"]["problems"])
     # The old pods keep serving while the new ones crash: ready stays at the old count.
     api = next(w for w in body["data"]["workloads"] if w["name"] == "wc-api")
-    assert api["image_tag"] == "v2" and api["ready"] == 2
+    assert api["image_tag"] == "v2" and api["ready"] == 2 and api["healthy"] is False
+    assert (
+        "deployment wc-api: rollout of tag v2 not finished (4 pods for 2 desired; the old ones still serve)"
+        in (body["data"]["problems"])
+    )
 
     table = run_cli(capsys, "status")
     assert table.code == 1
