@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def status(
     *,
     watch: Annotated[
-        bool, typer.Option("--watch", "-w", help="Redraw every --interval seconds until Ctrl-C.")
+        bool, typer.Option("--watch", "-w", help="Redraw every --interval seconds until Ctrl-C (exit 130).")
     ] = False,
     interval: Annotated[float, typer.Option(min=0.5, help="Seconds between redraws with --watch.")] = 3.0,
     prometheus_url: Annotated[
@@ -73,7 +73,7 @@ def status(
                 report = gather(target, prometheus_url=prometheus_url, api_url=api_url)
                 live.update(render(report))
     except KeyboardInterrupt:
-        return int(ExitCode.FAILURE if report.problems else ExitCode.OK)
+        return int(ExitCode.INTERRUPTED)
 
 
 def render(report: StatusReport) -> Group:

@@ -188,3 +188,63 @@ def test_stuck_pending_upgrade_is_detected_with_the_fix(
     again = run_cli(capsys, "deploy", "--tag", "v2", NO_REGISTRY, "-o", "json")
     assert again.code == 0, again.err
     assert again.json()["data"]["revision"] == 4
+
+
+def test_wait_timeout_without_atomic_leaves_a_failed_revision(
+    cluster: FakeCluster, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(capsys, "deploy", "--tag", "v1", NO_REGISTRY).code == 0
+    cluster.behaviour["v2"] = "pull"
+    run = run_cli(capsys, "deploy", "--tag", "v2", "--wait", "--timeout", "2s", NO_REGISTRY)
+    assert run.code == 1
+    assert "upgrade of wc failed after" in run.out
+    assert _release_record(cluster, 2)["info"]["status"] == "failed"
+    status = run_cli(capsys, "status", "-o", "json")
+    assert status.code == 1
+    assert any("ImagePullBackOff" in p["reason"] for p in status.json()["data"]["pods"])
+    assert "release revision 2 is failed" in status.json()["data"]["problems"]
+
+
+def test_failed_atomic_install_removes_the_release(
+    cluster: FakeCluster, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cluster.behaviour["bad"] = "fail"  # the migration Job fails
+    run = run_cli(capsys, "deploy", "--tag", "bad", "--atomic", "--timeout", "10s", NO_REGISTRY, "-o", "json")
+    assert run.code == 1
+    assert "has been uninstalled due to rollback-on-failure" in run.json()["data"]["error"]
+    assert "failed pre-install: resource Job/waste/wc-migrate not ready" in run.json()["data"]["error"]
+    assert cluster.objects("deployments", "waste") == []
+    assert [
+        s for s in cluster.objects("secrets", "waste") if s["metadata"]["name"].startswith("sh.helm")
+    ] == []
+
+
+def test_the_image_tag_defaults_to_the_current_commit(
+    cluster: FakeCluster, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    run = run_cli(capsys, "deploy", NO_REGISTRY, "-o", "json")
+    assert run.code == 0, run.err
+    assert run.json()["data"]["image_tag"] == head
+    assert _image(cluster, "wc-api") == f"ghcr.io/example/wastecoach:{head}"
+
+
+def test_stuck_pending_install_offers_clearing_the_record(
+    cluster: FakeCluster, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(capsys, "deploy", "--tag", "v1", NO_REGISTRY).code == 0
+    record = _release_record(cluster, 1)
+    record["info"]["status"] = "pending-install"
+    secret = cluster.get("secrets", "waste", "sh.helm.release.v1.wc.v1")
+    assert secret is not None
+    blob = base64.b64encode(gzip.compress(json.dumps(record).encode()))
+    secret["data"]["release"] = base64.b64encode(blob).decode()
+    secret["metadata"]["labels"]["status"] = "pending-install"
+    run = run_cli(capsys, "deploy", "--tag", "v2", NO_REGISTRY)
+    assert run.code == 1
+    assert "stuck in pending-install (revision 1" in run.err
+    assert "kubectl -n waste delete secret sh.helm.release.v1.wc.v1" in run.err

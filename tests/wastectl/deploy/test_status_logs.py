@@ -151,9 +151,9 @@ def test_logs_follow_streams_two_pods_and_picks_up_new_pods_of_a_rollout(
         assert len(new) == 2
         cluster.log("waste", new[0], "served by the new revision")
         _wait_for(lines, f"{new[0]} | served by the new revision", seen)
-        assert any(
-            line.startswith(f"{new[1]} | starting api image=ghcr.io/example/wastecoach:v2") for line in seen
-        ) or (_wait_for(lines, f"{new[1]} | starting api", seen) is None)
+        wanted = f"{new[1]} | starting api image=ghcr.io/example/wastecoach:v2"
+        if not any(line.startswith(wanted) for line in seen):
+            _wait_for(lines, wanted, seen)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -162,3 +162,22 @@ def test_logs_follow_streams_two_pods_and_picks_up_new_pods_of_a_rollout(
             process.kill()
             process.wait(5)
     assert process.returncode == 130
+
+
+def test_status_watch_redraws_until_ctrl_c(
+    cluster: FakeCluster, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(capsys, "deploy", "--tag", "v1", "--wait", NO_REGISTRY).code == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wastectl", "status", "--watch", "--interval", "0.5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    time.sleep(4)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 130, err
+    assert "release wc in waste: revision 1 deployed" in out and "healthy" in out
+    assert run_cli(capsys, "status", "--watch", "-o", "json").code == 2
