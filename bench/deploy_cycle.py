@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from tests.wastectl.deploy.fakecluster import FakeCluster
-from tests.wastectl.deploy.faketls import make_certs
 from tests.wastectl.deploy.fakestore import RESOURCES
+from tests.wastectl.deploy.faketls import make_certs
 
 STEPS = {
     "install --wait": ["deploy", "--tag", "1.0.0", "--wait"],
