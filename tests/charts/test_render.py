@@ -8,7 +8,7 @@ import pytest
 
 from tests.charts.support import CHART, KUBE_VERSION, RELEASE, VALUE_SETS, by_kind, render
 
-# Operator CRDs: validated by tests/charts/test_crds.py, not in the core Kubernetes schemas.
+# Operator CRDs are not in the core Kubernetes schemas: tests/charts/test_crds.py validates them.
 CRD_KINDS = {"ServiceMonitor", "PrometheusRule"}
 
 

@@ -21,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, wait_for_scan
+from tests.charts.promql import dashboard_queries, metric_names, rule_queries
 from tests.workers.support import CeleryWorker, purge, wait_for
 from workers.queues import WORK_QUEUES, dlq_name
 
@@ -130,6 +131,12 @@ def test_worker_and_api_metrics_after_real_scans(
     assert value(a, "waste_queue_messages", queue="scan.post.dlq") == 0
     for queue in WORK_QUEUES:
         assert value(a, "waste_queue_consumers", queue=queue) == 1
+    # Every metric the dashboard and the alert rules query is in these real expositions.
+    seen = {name for name, _labels in [*m, *a]}
+    queried = {n for exprs in dashboard_queries().values() for e in exprs for n in metric_names(e)}
+    queried |= {n for expr in rule_queries().values() for n in metric_names(expr)}
+    assert queried <= seen, queried - seen
+
     # Label values stay bounded: route templates, never a scan id (or any other id) in a label.
     scan_ids = {first["id"], second["id"], third["id"]}
     for name, labels in [*m, *a]:
