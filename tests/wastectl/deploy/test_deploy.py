@@ -248,3 +248,23 @@ def test_stuck_pending_install_offers_clearing_the_record(
     assert run.code == 1
     assert "stuck in pending-install (revision 1" in run.err
     assert "kubectl -n waste delete secret sh.helm.release.v1.wc.v1" in run.err
+
+
+def test_plan_of_a_first_install_adds_everything_and_rollback_wants_confirmation(
+    cluster: FakeCluster, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = run_cli(capsys, "deploy", "--plan", "--tag", "v1", NO_REGISTRY, "-o", "json")
+    assert plan.code == 0, plan.err
+    assert plan.json()["data"]["current_revision"] is None
+    actions = {(c["kind"], c["name"]): c["action"] for c in plan.json()["data"]["changes"]}
+    assert set(actions.values()) == {"add"}
+    assert ("Deployment", "wc-api") in actions and ("Job", "wc-migrate") in actions
+    assert cluster.objects("deployments", "waste") == []
+
+    not_installed = run_cli(capsys, "rollback", "--yes")
+    assert not_installed.code == 1 and "release wc is not installed in namespace waste" in not_installed.err
+    assert run_cli(capsys, "deploy", "--tag", "v1", NO_REGISTRY).code == 0
+    unconfirmed = run_cli(capsys, "rollback")
+    assert unconfirmed.code == 2 and "confirm with --yes" in unconfirmed.err
+    nothing_earlier = run_cli(capsys, "rollback", "--yes")
+    assert nothing_earlier.code == 2 and "no earlier revision" in nothing_earlier.err
