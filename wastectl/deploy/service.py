@@ -16,19 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wastectl.deploy.model import DeployResult, ReleaseStatus, ResourceChange, Revision
+from wastectl.deploy.releases import StuckRelease, history, read_revisions, stuck_fix
 from wastectl.deploy.target import Target, as_dict, helm_message
 from wastectl.errors import UsageError, WastectlError
 
 if TYPE_CHECKING:
-    import helm_python
-
     from wastectl.kube.client import KubeClient
 
 Progress = Callable[["KubeClient"], None]
-
-
-class StuckRelease(WastectlError):
-    """The latest revision is pending-*: a helm operation was interrupted (or is still running)."""
 
 
 @dataclass
@@ -40,74 +35,6 @@ class DeployRequest:
     timeout: float = 300.0
     check_image: bool = True
     warnings: list[str] = field(default_factory=list)
-
-
-def _revisions(config: helm_python.Config, release: str) -> list[Revision]:
-    import helm_python
-
-    try:
-        entries = config.history(release)
-    except helm_python.HelmNotFoundError:
-        return []
-    except helm_python.HelmError as exc:
-        if "not found" in str(exc):
-            return []
-        raise WastectlError(f"cannot read the history of release {release}: {helm_message(exc)}") from None
-    out = []
-    for entry in entries:
-        number = int(entry.get("revision", 0))
-        try:
-            values = as_dict(config.get_values(release, all_values=True, revision=number))
-        except helm_python.HelmError:
-            values = {}
-        tag = as_dict(values.get("image")).get("tag") or entry.get("app_version")
-        out.append(
-            Revision(
-                revision=number,
-                status=ReleaseStatus.of(entry.get("status")),
-                updated=str(entry.get("deployed_at") or ""),
-                chart=str(entry.get("chart_name") or ""),
-                chart_version=str(entry.get("chart_version") or ""),
-                app_version=str(entry.get("app_version") or ""),
-                image_tag=str(tag) if tag else None,
-                description=str(entry.get("description") or ""),
-            )
-        )
-    return sorted(out, key=lambda r: r.revision)
-
-
-def history(target: Target) -> list[Revision]:
-    kube = target.kube()
-    try:
-        target.probe(kube)
-    finally:
-        kube.close()
-    with target.helm() as config:
-        return _revisions(config, target.release)
-
-
-def stuck_fix(target: Target, revisions: list[Revision]) -> StuckRelease | None:
-    """The error to raise when the latest revision is pending, with the exact command that fixes it."""
-    if not revisions or not revisions[-1].status.pending:
-        return None
-    latest = revisions[-1]
-    good = [r for r in revisions[:-1] if r.status in (ReleaseStatus.deployed, ReleaseStatus.superseded)]
-    where = f"-n {target.namespace}"
-    if good:
-        hint = (
-            f"if no deploy is running any more, run `wastectl rollback {good[-1].revision} --namespace "
-            f"{target.namespace} --release {target.release}` (the last good revision), then deploy again"
-        )
-    else:
-        hint = (
-            f"nothing was ever deployed: delete the stuck record with `kubectl {where} delete secret "
-            f"sh.helm.release.v1.{target.release}.v{latest.revision}`, then deploy again"
-        )
-    return StuckRelease(
-        f"release {target.release} is stuck in {latest.status.value} (revision {latest.revision}, since "
-        f"{latest.updated or 'unknown'}): an earlier helm operation was interrupted",
-        hint=hint,
-    )
 
 
 def prepare(target: Target, request: DeployRequest) -> tuple[str, str, dict[str, Any]]:
@@ -135,7 +62,7 @@ def plan(target: Target, request: DeployRequest) -> tuple[list[ResourceChange], 
     try:
         target.probe(kube)
         with target.helm() as config:
-            revisions = _revisions(config, target.release)
+            revisions = read_revisions(config, target.release)
             previous: list[dict[str, Any]] = []
             if revisions:
                 try:
@@ -170,7 +97,7 @@ def deploy(target: Target, request: DeployRequest, progress: Progress | None = N
     try:
         target.probe(kube)
         with target.helm() as config:
-            revisions = _revisions(config, target.release)
+            revisions = read_revisions(config, target.release)
             stuck = stuck_fix(target, revisions)
             if stuck is not None:
                 raise stuck
@@ -203,7 +130,7 @@ def deploy(target: Target, request: DeployRequest, progress: Progress | None = N
 
             _run_with_progress(run, kube, progress)
             seconds = round(time.monotonic() - started, 2)
-            after = _revisions(config, target.release)
+            after = read_revisions(config, target.release)
             tag = str(as_dict(request.values.get("image")).get("tag") or "") or None
             error = outcome.get("error")
             if error is None:
@@ -249,7 +176,7 @@ def rollback(
     try:
         target.probe(kube)
         with target.helm() as config:
-            revisions = _revisions(config, target.release)
+            revisions = read_revisions(config, target.release)
             if not revisions:
                 raise WastectlError(
                     f"release {target.release} is not installed in namespace {target.namespace}"
@@ -284,7 +211,7 @@ def rollback(
                     outcome["error"] = exc
 
             _run_with_progress(run, kube, progress)
-            after = _revisions(config, target.release)
+            after = read_revisions(config, target.release)
             current = after[-1]
             target_rev = next(r for r in revisions if r.revision == revision)
             error = outcome.get("error")
@@ -315,3 +242,6 @@ def _run_with_progress(run: Callable[[], None], kube: KubeClient, progress: Prog
     if progress is not None:
         with contextlib.suppress(WastectlError):
             progress(kube)
+
+
+__all__ = ["DeployRequest", "StuckRelease", "deploy", "history", "plan", "prepare", "rollback", "stuck_fix"]

@@ -169,13 +169,13 @@ def _queues(report: StatusReport) -> None:
 
 def gather(target: Target, *, prometheus_url: str | None, api_url: str | None) -> StatusReport:
     from wastectl.deploy.metrics import scan_metrics
-    from wastectl.deploy.service import _revisions, stuck_fix
+    from wastectl.deploy.releases import read_revisions, stuck_fix
 
     kube = target.kube()
     try:
         target.probe(kube)
         with target.helm() as config:
-            revisions = _revisions(config, target.release)
+            revisions = read_revisions(config, target.release)
         rows, pods = workloads(kube, target)
     finally:
         kube.close()

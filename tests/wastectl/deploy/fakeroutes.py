@@ -12,6 +12,7 @@ import yaml
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from tests.wastectl.deploy.fakediscovery import add_discovery_routes
 from tests.wastectl.deploy.fakeproto import decode_secret
 from tests.wastectl.deploy.fakestore import RESOURCES, ApiError, Resource, matches, merge, status_body
 
@@ -19,24 +20,6 @@ if TYPE_CHECKING:
     from tests.wastectl.deploy.fakecluster import FakeCluster
 
 TOKEN = "fake-admin-token"
-VERSION = {
-    "major": "1",
-    "minor": "30",
-    "gitVersion": "v1.30.4",
-    "gitCommit": "fake",
-    "gitTreeState": "clean",
-    "buildDate": "2026-01-01T00:00:00Z",
-    "goVersion": "go1.22.5",
-    "compiler": "gc",
-    "platform": "linux/amd64",
-}
-
-
-def _groups() -> dict[str, list[Resource]]:
-    out: dict[str, list[Resource]] = {}
-    for res in RESOURCES.values():
-        out.setdefault(res.group_version, []).append(res)
-    return out
 
 
 def _error(exc: ApiError) -> JSONResponse:
@@ -60,7 +43,7 @@ def _parse(parts: list[str]) -> tuple[Resource, str | None, str | None, str | No
     return res, namespace, rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None
 
 
-def build_app(kube: FakeCluster) -> FastAPI:  # noqa: PLR0915 - one route table
+def build_app(kube: FakeCluster) -> FastAPI:
     api = FastAPI()
     store = kube.store
 
@@ -72,81 +55,7 @@ def build_app(kube: FakeCluster) -> FastAPI:  # noqa: PLR0915 - one route table
             return JSONResponse(status_body(401, "Unauthorized", "Unauthorized"), status_code=401)
         return await call_next(request)
 
-    @api.get("/version")
-    def version() -> dict[str, str]:
-        return VERSION
-
-    @api.get("/api")
-    def core() -> dict[str, Any]:
-        return {
-            "kind": "APIVersions",
-            "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": kube.url}],
-        }
-
-    @api.get("/apis")
-    def groups() -> dict[str, Any]:
-        items = []
-        for gv in sorted(_groups()):
-            if "/" in gv:
-                group, version = gv.split("/")
-                entry = {"groupVersion": gv, "version": version}
-                items.append({"name": group, "versions": [entry], "preferredVersion": entry})
-        return {"kind": "APIGroupList", "apiVersion": "v1", "groups": items}
-
-    @api.get("/openapi/v3")
-    def openapi_index() -> dict[str, Any]:
-        paths = {
-            ("api/v1" if gv == "v1" else f"apis/{gv}"): {
-                "serverRelativeURL": f"/openapi/v3/{'api/v1' if gv == 'v1' else 'apis/' + gv}?hash=F1"
-            }
-            for gv in _groups()
-        }
-        return {"paths": paths}
-
-    @api.get("/openapi/v3/{path:path}")
-    def openapi_group(path: str) -> Any:
-        gv = "v1" if path == "api/v1" else path.removeprefix("apis/")
-        kinds = _groups().get(gv)
-        if kinds is None:
-            return JSONResponse(status_body(404, "NotFound", "not found"), status_code=404)
-        group, _, version = gv.rpartition("/")
-        schemas = {
-            f"io.k8s.fake.{gv.replace('/', '.')}.{r.kind}": {
-                "type": "object",
-                "x-kubernetes-group-version-kind": [{"group": group, "version": version, "kind": r.kind}],
-            }
-            for r in kinds
-        }
-        paths = {}
-        for r in kinds:
-            prefix = "/api/v1" if gv == "v1" else f"/apis/{gv}"
-            scope = "/namespaces/{namespace}" if r.namespaced else ""
-            operation = {
-                "x-kubernetes-group-version-kind": {"group": group, "version": version, "kind": r.kind},
-                "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "OK"}},
-            }
-            paths[f"{prefix}{scope}/{r.plural}/{{name}}"] = {"patch": operation}
-        return {
-            "openapi": "3.0.0",
-            "info": {"title": "Kubernetes", "version": VERSION["gitVersion"]},
-            "paths": paths,
-            "components": {"schemas": schemas},
-        }
-
-    @api.get("/api/v1")
-    def core_resources() -> dict[str, Any]:
-        return _resource_list("v1")
-
-    @api.get("/apis/{group}/{version}")
-    def group_resources(group: str, version: str) -> Any:
-        if f"{group}/{version}" not in _groups():
-            return JSONResponse(
-                status_body(404, "NotFound", "the server could not find the requested resource"),
-                status_code=404,
-            )
-        return _resource_list(f"{group}/{version}")
+    add_discovery_routes(api, kube)
 
     @api.get("/api/v1/namespaces/{namespace}/pods/{name}/log")
     async def pod_log(namespace: str, name: str, request: Request) -> Any:
@@ -211,23 +120,6 @@ def build_app(kube: FakeCluster) -> FastAPI:  # noqa: PLR0915 - one route table
             return _error(exc)
 
     return api
-
-
-def _resource_list(gv: str) -> dict[str, Any]:
-    resources = []
-    for res in _groups()[gv]:
-        resources.append(res.discovery())
-        if res.plural in ("deployments", "jobs", "pods", "statefulsets"):
-            resources.append(
-                {
-                    "name": f"{res.plural}/status",
-                    "singularName": "",
-                    "namespaced": True,
-                    "kind": res.kind,
-                    "verbs": ["get", "patch", "update"],
-                }
-            )
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
 
 
 async def _dispatch(  # noqa: PLR0917
