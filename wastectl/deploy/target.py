@@ -99,7 +99,19 @@ class Target:
             config.close()
 
 
+def require_helm() -> None:
+    """One clear line when the optional Helm engine is missing (it is not in the app image)."""
+    try:
+        import helm_python  # noqa: F401
+    except ImportError:
+        raise WastectlError(
+            "the Helm engine (helm-python-sdk) is not installed",
+            hint="pip install 'wastectl[deploy]' (the venv made from requirements.lock has it)",
+        ) from None
+
+
 def _check_release_name(name: str) -> None:
+    require_helm()
     import helm_python
 
     try:

@@ -70,6 +70,9 @@ def current_commit(repo: Path | None = None) -> str:
 
 
 def build_values(files: list[Path], sets: list[str], tag: str | None) -> dict[str, Any]:
+    from wastectl.deploy.target import require_helm
+
+    require_helm()
     values = deep_merge(load_files(files), parse_sets(sets))
     if tag is not None:
         values = deep_merge(values, {"image": {"tag": tag}})

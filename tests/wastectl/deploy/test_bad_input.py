@@ -145,3 +145,20 @@ def test_an_unreachable_registry_only_warns(
     )
     assert run.code == 0, run.err
     assert f"warning: could not ask registry 127.0.0.1:{port} whether v1 exists" in run.err
+
+
+def test_without_the_helm_engine_installed_one_line_names_the_extra(kubeconfig: Path) -> None:
+    """The app image has no helm-python-sdk (it is the `deploy` extra); a process without it says so."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nsys.modules['helm_python'] = None  # as in an environment without the wheel\n"
+        "from wastectl.app import main\nmain(['deploy', '--tag', 'v1', '--skip-image-check'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1
+    assert "error: the Helm engine (helm-python-sdk) is not installed" in done.stderr
+    assert "pip install 'wastectl[deploy]'" in done.stderr and "Traceback" not in done.stderr
