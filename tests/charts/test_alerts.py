@@ -134,3 +134,18 @@ def test_alerts_fire_on_failures_and_stay_quiet_when_healthy(
     result = _run(promtool, "test", "rules", str(tests))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
+
+
+def test_promtool_parses_every_dashboard_query(promtool: str, tmp_path: Path) -> None:
+    """Each panel query as a recording rule: Prometheus's own parser accepts every one."""
+    from tests.charts.promql import dashboard_queries
+
+    rules = [
+        {"record": f"wastecoach:dashboard_query_{n}", "expr": expr}
+        for n, expr in enumerate(e for exprs in dashboard_queries().values() for e in exprs)
+    ]
+    path = tmp_path / "dashboard-rules.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
+    result = _run(promtool, "check", "rules", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"SUCCESS: {len(rules)} rules found" in result.stdout
