@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from redis import Redis
 
     from api.scans.runtime import ScanRuntime
+    from api.telemetry import Telemetry
 
 
 @dataclass
@@ -52,6 +53,13 @@ class AppContext:
         client = Redis.from_url(self.settings.redis_url, socket_timeout=5, socket_connect_timeout=3)
         self._closers.append(client.close)
         return client
+
+    @cached_property
+    def telemetry(self) -> Telemetry:
+        """Scan, LLM and task metrics of this process (served by the API's /metrics or a worker's port)."""
+        from api.telemetry import Telemetry
+
+        return Telemetry()
 
     @cached_property
     def scans(self) -> ScanRuntime:

@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     )
     app.state.context = ctx
     install_error_handlers(app)
-    install_metrics(app)
+    install_metrics(app, ctx)
     app.include_router(health_router)
     # Before the provider routes (`/auth/{provider}/token` would match `dev`). In production it
     # answers 404 and is left out of the OpenAPI schema.

@@ -1,4 +1,5 @@
-"""Prometheus metrics at `/metrics`: request counts and latency per route template.
+"""Prometheus metrics at `/metrics`: request counts and latency per route template, plus the
+context's scan/LLM/task metrics (api.telemetry) and, with a broker, queue depths (api.queue_metrics).
 
 Each app gets its own registry (no process-global state), so tests can build many apps.
 """
@@ -7,13 +8,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
+if TYPE_CHECKING:
+    from api.context import AppContext
 
-def install_metrics(app: FastAPI) -> CollectorRegistry:
+
+def install_metrics(app: FastAPI, context: AppContext | None = None) -> CollectorRegistry:
     registry = CollectorRegistry()
+    if context is not None:
+        registry.register(context.telemetry.registry)
+        if context.settings.broker_url:
+            from api.queue_metrics import QueueCollector
+
+            registry.register(QueueCollector(context.settings.broker_url))
     requests = Counter(
         "waste_http_requests", "HTTP requests served", ["method", "route", "status"], registry=registry
     )

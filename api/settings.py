@@ -158,6 +158,14 @@ class Settings(BaseSettings):
     web_map_tile_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
     web_map_attribution: str = Field(default="© OpenStreetMap contributors", max_length=200)
 
+    # --- deployment (the Helm chart sets these; see docs/deploy.md) ---------------------------
+    # Celery worker and beat processes touch this file from a thread; the liveness probe reads its age.
+    heartbeat_file: Path | None = None
+    heartbeat_interval_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+    # A Celery worker serves its Prometheus metrics on this port (0 = off).
+    worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    worker_metrics_host: str = "0.0.0.0"
+
     # --- validation -------------------------------------------------------------------------
     @field_validator("database_url")
     @classmethod

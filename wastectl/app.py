@@ -16,6 +16,7 @@ import typer
 from wastectl import __version__
 from wastectl.commands import config as config_cmd
 from wastectl.commands import data as data_cmd
+from wastectl.commands import deploy as deploy_cmd
 from wastectl.commands import dev as dev_cmd
 from wastectl.commands import fleet as fleet_cmd
 from wastectl.commands import queues as queues_cmd
@@ -38,6 +39,7 @@ app.add_typer(config_cmd.app, name="config", rich_help_panel="Application")
 app.add_typer(queues_cmd.app, name="queues", rich_help_panel="Operations")
 app.add_typer(data_cmd.app, name="data", rich_help_panel="Application")
 fleet_cmd.register(app)
+deploy_cmd.register(app)
 
 
 def _version(value: bool) -> None:

@@ -8,6 +8,7 @@ from celery import Celery
 from celery.schedules import crontab
 from celery.signals import worker_ready
 
+import workers.observability  # noqa: F401 - heartbeat and metrics port on worker/beat start
 from api.settings import Settings
 from workers.queues import (
     BATCH_QUEUE,

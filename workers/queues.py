@@ -78,3 +78,36 @@ def declare_topology(app: Any) -> None:
         channel = conn.default_channel
         for queue in [*task_queues(), *dead_letter_queues()]:
             queue.bind(channel).declare()
+
+
+def topology_document() -> dict[str, Any]:
+    """The topology as plain data: the Helm chart renders it (charts/wastecoach/files/queues.json).
+
+    `python -m workers.topology` writes that file; tests/charts fail when it drifts from this module.
+    """
+    return {
+        "exchanges": [
+            {"name": default_exchange.name, "type": default_exchange.type, "durable": True},
+            {"name": dead_letter_exchange.name, "type": dead_letter_exchange.type, "durable": True},
+        ],
+        "work_queues": [
+            {
+                "name": queue.name,
+                "exchange": queue.exchange.name,
+                "routing_key": queue.routing_key,
+                "durable": bool(queue.durable),
+                "arguments": dict(queue.queue_arguments or {}),
+            }
+            for queue in task_queues()
+        ],
+        "dead_letter_queues": [
+            {
+                "name": queue.name,
+                "exchange": queue.exchange.name,
+                "routing_key": queue.routing_key,
+                "durable": bool(queue.durable),
+                "arguments": dict(queue.queue_arguments or {}),
+            }
+            for queue in dead_letter_queues()
+        ],
+    }

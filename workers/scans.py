@@ -22,7 +22,7 @@ from celery.exceptions import Reject
 from api.analyser.base import PermanentAnalyserError, TransientAnalyserError
 from api.scans import pipeline
 from workers.context import worker_context
-from workers.queues import REPLAY_HEADER, SCAN_POST_QUEUE
+from workers.queues import REPLAY_HEADER, SCAN_POST_QUEUE, WORK_QUEUES
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,10 @@ def _replay_id(request: Any) -> str | None:
 
 
 def _give_up(task: Any, scan_id: uuid.UUID, code: str, reason: str) -> Exception:
-    pipeline.mark_failed(worker_context(task.app).scans, scan_id, code, reason)
+    context = worker_context(task.app)
+    pipeline.mark_failed(context.scans, scan_id, code, reason)
+    queue = str((task.request.delivery_info or {}).get("routing_key"))
+    context.telemetry.dead_lettered(queue if queue in WORK_QUEUES else "other", code)
     return cast(Exception, Reject(f"{code}: {reason}", requeue=False))
 
 
@@ -45,6 +48,7 @@ def _retry_or_reject(task: Any, scan_id: uuid.UUID, code: str, exc: Exception) -
     if attempt >= settings.scan_max_attempts:
         return _give_up(task, scan_id, code, f"gave up after {attempt} attempts: {exc}")
     countdown = pipeline.backoff_seconds(settings, attempt)
+    worker_context(task.app).telemetry.retried(task.name, code)
     log.info("scan %s: %s, retry %d in %.2fs", scan_id, code, attempt, countdown)
     # Celery does not copy custom headers onto the retry message: carry the replay id over, so the
     # message dead-lettered at the end of a replayed run names the replay it came from.

@@ -28,6 +28,7 @@ from api.scans.models import FINAL_STATUSES, Scan, ScanEvent
 from api.scans.nearby import nearest_points
 from api.scans.runtime import ScanRuntime
 from api.settings import Settings
+from api.telemetry import Stage, seconds_since
 from api.uploads.models import Upload
 
 log = logging.getLogger(__name__)
@@ -100,12 +101,16 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
             scan.updated_at = utcnow()
             record_event(session, scan, "analysing", "reused the analysis of an identical image")
             record_event(session, scan, "grounding")
+            runtime.context.telemetry.cache_hits.inc()
+            runtime.context.telemetry.stage_done(Stage.queued, seconds_since(scan.created_at))
             return Next.post
         if scan.attempts >= runtime.settings.scan_max_attempts:
             # Redelivered again and again (a worker dying on this scan): a poison message, stop the loop.
             raise PermanentAnalyserError(
                 "too_many_attempts", f"analysis started {scan.attempts} times without finishing"
             )
+        if scan.attempts == 0 and not scan.replays:
+            runtime.context.telemetry.stage_done(Stage.queued, seconds_since(scan.created_at))
         scan.status = "analysing"
         scan.attempts += 1
         scan.updated_at = utcnow()
@@ -114,7 +119,11 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
     image = runtime.storage.get(image_key)
     if image is None:
         raise PermanentAnalyserError("image_missing", f"the stored image {image_key} is gone")
-    analysis = runtime.analyser.analyse(image=image, content_type="image/jpeg", note=note)
+    analyser = runtime.analyser
+    analysing_started = utcnow()
+    with runtime.context.telemetry.llm_call(analyser.name, getattr(analyser, "model", analyser.name)) as got:
+        analysis = analyser.analyse(image=image, content_type="image/jpeg", note=note)
+        got.append(analysis)
     with session_scope(factory) as session:
         scan = session.get(Scan, scan_id)
         if scan is None or scan.status in FINAL_STATUSES:
@@ -126,6 +135,7 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
         scan.status = "grounding"
         scan.updated_at = utcnow()
         record_event(session, scan, "grounding")
+    runtime.context.telemetry.stage_done(Stage.analysing, seconds_since(analysing_started))
     return Next.post
 
 
@@ -179,14 +189,19 @@ def post(runtime: ScanRuntime, scan_id: uuid.UUID) -> bool:
         scan = session.get(Scan, scan_id, with_for_update=True)
         if scan is None or scan.status in FINAL_STATUSES or scan.analysis is None:
             return False
+        grounding_since = scan.updated_at
         scan.result = ground_scan(runtime, session, scan)
         scan.status = "done"
         scan.updated_at = scan.finished_at = utcnow()
         record_event(session, scan, "done")
+        created_at = scan.created_at
         if scan.upload_key:
             upload = session.get(Upload, scan.upload_key)
             if upload is not None and upload.confirmed_at is None:
                 upload.confirmed_at = utcnow()
+    # Counted once the transaction committed (a failed commit raises and the task retries).
+    runtime.context.telemetry.stage_done(Stage.grounding, seconds_since(grounding_since))
+    runtime.context.telemetry.scan_finished("done", created_at)
     return True
 
 
@@ -200,6 +215,8 @@ def mark_failed(runtime: ScanRuntime, scan_id: uuid.UUID, code: str, reason: str
         scan.failure_reason = reason[:2000]
         scan.updated_at = scan.finished_at = utcnow()
         record_event(session, scan, "failed", f"{code}: {reason}"[:500])
+        created_at = scan.created_at
+    runtime.context.telemetry.scan_finished("failed", created_at, code)
     log.warning("scan %s failed: %s: %s", scan_id, code, reason)
 
 

@@ -49,6 +49,7 @@ def run_scan_in_process(context: AppContext, scan_id: uuid.UUID, stopping: threa
                     )
                     return
                 delay = pipeline.backoff_seconds(settings, attempt)
+                context.telemetry.retried(ANALYSE_TASK, exc.code)
                 log.info("scan %s: %s, retrying in %.2fs", scan_id, exc.code, delay)
                 stopping.wait(delay)
         if step is pipeline.Next.post:

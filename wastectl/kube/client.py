@@ -31,14 +31,18 @@ class KubeClient:
     server: str
 
     @classmethod
-    def from_kubeconfig(cls, path: Path, *, server: str | None = None, timeout: float = 10.0) -> KubeClient:
+    def from_kubeconfig(
+        cls, path: Path, *, server: str | None = None, timeout: float = 10.0, context: str | None = None
+    ) -> KubeClient:
         import httpx
         from kubernetes import client as k8s_client
         from kubernetes import config as k8s_config
 
         configuration = k8s_client.Configuration()
         try:
-            k8s_config.load_kube_config(config_file=str(path), client_configuration=configuration)  # type: ignore[no-untyped-call]
+            k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
+                config_file=str(path), context=context, client_configuration=configuration
+            )
         except Exception as exc:
             raise KubeError(f"cannot load kubeconfig {path}: {exc}") from None
         host = server or configuration.host
@@ -48,7 +52,11 @@ class KubeClient:
         )
         if token:
             headers["Authorization"] = token if token.startswith("Bearer ") else f"Bearer {token}"
-        verify: Any = configuration.ssl_ca_cert or configuration.verify_ssl
+        verify: Any = configuration.verify_ssl
+        if configuration.ssl_ca_cert and configuration.verify_ssl:
+            import ssl
+
+            verify = ssl.create_default_context(cafile=configuration.ssl_ca_cert)
         cert: Any = (configuration.cert_file, configuration.key_file) if configuration.cert_file else None
         http = httpx.Client(base_url=host, headers=headers, verify=verify, cert=cert, timeout=timeout)
         return cls(http=http, server=host)

@@ -103,3 +103,14 @@ def list_queues(target: BrokerTarget, work_queues: tuple[str, ...], dlq_suffix: 
             )
         )
     return rows
+
+
+def list_pidbox_workers(target: BrokerTarget) -> list[str]:
+    """Celery workers online: each one consumes its own `<hostname>.celery.pidbox` control queue."""
+    raw = _get(target, f"queues/{quote(target.vhost, safe='')}")
+    suffix = ".celery.pidbox"
+    return sorted(
+        str(queue["name"]).removesuffix(suffix)
+        for queue in raw
+        if str(queue.get("name", "")).endswith(suffix) and int(queue.get("consumers", 0) or 0) > 0
+    )
