@@ -28,7 +28,7 @@ class DevProcess:
     def text(self) -> str:
         return self.output.read_text(errors="replace")
 
-    def wait_ready(self, timeout: float = 15) -> None:
+    def wait_ready(self, timeout: float = 60) -> None:
         def healthy() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"wastectl dev exited early ({self.process.returncode}):\n{self.text()}")
