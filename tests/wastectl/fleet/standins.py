@@ -48,7 +48,10 @@ case "$1" in
     n=$(st "$2_flaps"); if [ -n "$n" ] && [ "$n" -gt 0 ]; then put "$2_flaps" $((n - 1)); v=activating
     else v=$(st "$2"); fi
     echo "${v:-inactive}"; [ "$v" = active ] || exit 3;;
-  restart) put "$2" active;;
+  restart)
+    [ "$(st restart_fails)" = "$2" ] && {
+      echo "Job for $2.service failed because the control process exited with error code." >&2; exit 1; }
+    put "$2" active;;
   *) exit 0;;
 esac
 """,

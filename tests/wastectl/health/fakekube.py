@@ -67,6 +67,7 @@ class FakeKube:
     readyz_failing: list[str] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     evict_refusals: dict[str, int] = field(default_factory=dict)  # pod name -> 429s to answer first
+    evict_grace: dict[str, float] = field(default_factory=dict)  # pod name -> seconds it keeps terminating
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
 
@@ -191,7 +192,16 @@ class FakeKube:
                     "TooManyRequests",
                     "Cannot evict pod as it would violate the pod's disruption budget.",
                 )
-            self.objects["pods"].remove(pod)
+            grace = self.evict_grace.get(name)
+            if grace is None:
+                self.objects["pods"].remove(pod)
+            else:  # like a real kubelet: the pod terminates gracefully, then disappears
+                pod["metadata"]["deletionTimestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                timer = threading.Timer(
+                    grace, lambda: pod in self.objects["pods"] and self.objects["pods"].remove(pod)
+                )
+                timer.daemon = True
+                timer.start()
             return JSONResponse({"kind": "Status", "status": "Success"}, status_code=201)
 
         return api
