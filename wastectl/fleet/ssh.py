@@ -166,9 +166,17 @@ class Connection:
         selector: str | None = None,
     ) -> None:
         """`selector`: the inventory options (`Inventory.selector_args`) quoted in the changed-key hint."""
+        from wastectl.fleet.model import NOT_RUNNING
+
         self.node = node
         self._bastion: paramiko.SSHClient | None = None
         cfg = node.ssh
+        if node.state in NOT_RUNNING:
+            raise SSHError(
+                f"node {node.name}: instance {node.instance_id} is {node.state}",
+                hint=f"start it: aws ec2 start-instances --instance-ids {node.instance_id}"
+                + (f" --region {node.availability_zone[:-1]}" if node.availability_zone else ""),
+            )
         sock = None
         if cfg.jump:
             user, host, port = _parse_jump(cfg.jump, cfg.user)

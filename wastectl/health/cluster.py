@@ -46,17 +46,31 @@ def match_nodes(kube_nodes: list[dict[str, Any]], inventory: Inventory) -> dict[
 
 
 def nodes_ready(kube: KubeClient, inventory: Inventory) -> str:
-    matched = match_nodes(kube.items("/api/v1/nodes"), inventory)
+    """Every inventory node registered and Ready, and no Node the inventory does not know about:
+    a NotReady Node missing from the inventory is an error too, a Ready one a warning."""
+    items = kube.items("/api/v1/nodes")
+    matched = match_nodes(items, inventory)
+    known = {id(item) for item in matched.values() if item is not None}
+    strangers = [item for item in items if id(item) not in known]
     missing = [name for name, item in matched.items() if item is None]
     not_ready = [
         name for name, item in matched.items() if item is not None and _condition(item, "Ready") != "True"
     ]
+    strangers_down = [i["metadata"]["name"] for i in strangers if _condition(i, "Ready") != "True"]
+    strangers_up = [i["metadata"]["name"] for i in strangers if _condition(i, "Ready") == "True"]
     ready = len(matched) - len(missing) - len(not_ready)
     summary = f"{ready}/{len(matched)} inventory nodes Ready"
-    if missing or not_ready:
-        detail = [f"not registered: {', '.join(missing)}"] if missing else []
-        detail += [f"NotReady: {', '.join(not_ready)}"] if not_ready else []
+    detail = [f"not registered: {', '.join(missing)}"] if missing else []
+    detail += [f"NotReady: {', '.join(not_ready)}"] if not_ready else []
+    detail += [f"NotReady and not in the inventory: {', '.join(strangers_down)}"] if strangers_down else []
+    if detail:
         raise fail(f"{summary}; " + "; ".join(detail))
+    if strangers_up:
+        raise warn(
+            f"{summary}; registered but not in the inventory ({inventory.source}): "
+            + ", ".join(strangers_up)
+            + " (add them to the inventory, or kubectl delete node NAME)"
+        )
     return summary
 
 

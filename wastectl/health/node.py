@@ -15,10 +15,15 @@ from pathlib import Path
 from wastectl.fleet.model import Node
 from wastectl.fleet.ssh import CommandResult, Connection, SSHError
 from wastectl.health.batch import run_batch
-from wastectl.health.model import Layer, Outcome, Result, Status, fail, warn
+from wastectl.health.model import CheckSpec, Layer, Outcome, Result, Status, fail, warn
 from wastectl.health.registry import SPECS
 
 Check = Callable[["Probe", float], str]
+
+
+def applies(spec: CheckSpec, node: Node) -> bool:
+    """Control-plane-only checks (etcd, certificates, API ports) run on control-plane nodes only."""
+    return spec.roles != "control-plane" or node.is_control_plane
 
 
 class Probe:
@@ -185,32 +190,41 @@ def run_node(
     `on_connect` receives the open connection, so that Ctrl-C in the main thread can close it and
     unblock this worker at once instead of waiting for the node's slowest check.
     """
-    specs = [s for s in SPECS if s.layer is Layer.node and s.id in selected]
+    specs = [s for s in SPECS if s.layer is Layer.node and s.id in selected and applies(s, node)]
     started = time.monotonic()
     try:
         conn = Connection(
             node, known_hosts=known_hosts, accept_new=accept_new, cluster=cluster, selector=selector
         )
     except SSHError as exc:
+        # One root cause, one error: NodeReachable fails, the checks that need SSH are skipped.
         message = exc.with_hint()
-        reach = [s for s in specs if s.id == "NodeReachable"]
-        rest = [s for s in specs if s.id != "NodeReachable"]
+        spec = next((s for s in SPECS if s.id == "NodeReachable"), None)
+        assert spec is not None
         out = [
+            Result(
+                spec.id,
+                spec.layer,
+                spec.severity,
+                node.name,
+                Status.fail,
+                message,
+                spec.fix,
+                time.monotonic() - started,
+            )
+        ]
+        out += [
             Result(
                 s.id,
                 s.layer,
                 s.severity,
                 node.name,
-                Status.fail,
-                message,
+                Status.skip,
+                "skipped: the node is not reachable (see NodeReachable)",
                 s.fix,
-                time.monotonic() - started,
             )
-            for s in reach
-        ]
-        out += [
-            Result(s.id, s.layer, s.severity, node.name, Status.error, f"not checked: {message}", s.fix)
-            for s in rest
+            for s in specs
+            if s.id != "NodeReachable"
         ]
         return out
     if on_connect is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wastectl.health.model import CheckSpec, Layer, Severity
 
-E, W = Severity.error, Severity.warning
+X, E, W = Severity.critical, Severity.error, Severity.warning
 N, C, A = Layer.node, Layer.cluster, Layer.app
 
 SPECS: tuple[CheckSpec, ...] = (
@@ -73,7 +73,7 @@ SPECS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "APIServerReady",
         C,
-        E,
+        X,
         "/readyz?verbose reports ok",
         "check the control plane: sudo crictl ps -a | grep kube-apiserver",
         10.0,
