@@ -140,6 +140,51 @@ def cni_daemonset(kube: KubeClient, inventory: Inventory) -> str:
     return ", ".join(seen)
 
 
+def kube_proxy(kube: KubeClient, inventory: Inventory) -> str:
+    sets = {d["metadata"]["name"]: d for d in kube.items("/apis/apps/v1/namespaces/kube-system/daemonsets")}
+    ds = sets.get("kube-proxy")
+    if ds is None:
+        if "cilium" in sets:
+            return "no kube-proxy: cilium replaces it"
+        raise fail("no kube-proxy DaemonSet in kube-system and no replacement (cilium) found")
+    status = ds.get("status", {})
+    desired, ready = status.get("desiredNumberScheduled", 0), status.get("numberReady", 0)
+    if desired == 0 or ready < desired:
+        raise fail(f"kube-proxy {ready}/{desired} ready")
+    return f"kube-proxy {ready}/{desired} ready"
+
+
+def _minor(version: str) -> tuple[int, int] | None:
+    import re
+
+    match = re.match(r"v?(\d+)\.(\d+)", version or "")
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def kubelet_skew(kube: KubeClient, inventory: Inventory) -> str:
+    """Kubernetes' version skew policy: a kubelet never newer than the API server, at most 3 minors older."""
+    server = str((kube.get("/version") or {}).get("gitVersion", ""))
+    api = _minor(server)
+    if api is None:
+        raise fail(f"cannot read the API server version from /version: {server!r}")
+    bad, differ = [], []
+    for node in kube.items("/api/v1/nodes"):
+        kubelet = str(node.get("status", {}).get("nodeInfo", {}).get("kubeletVersion", ""))
+        minor = _minor(kubelet)
+        name = node["metadata"]["name"]
+        if minor is None:
+            continue
+        if minor > api or minor[0] != api[0] or api[1] - minor[1] > 3:
+            bad.append(f"{name} {kubelet}")
+        elif minor != api:
+            differ.append(f"{name} {kubelet}")
+    if bad:
+        raise fail(f"API server {server}; kubelet outside the supported skew: {', '.join(bad)}")
+    if differ:
+        raise warn(f"API server {server}; older kubelets (supported, upgrade soon): {', '.join(differ)}")
+    return f"every kubelet matches the API server {server}"
+
+
 CLUSTER_CHECKS: dict[str, ClusterCheck] = {
     "APIServerReady": api_ready,
     "NodesReady": nodes_ready,
@@ -147,4 +192,6 @@ CLUSTER_CHECKS: dict[str, ClusterCheck] = {
     "KubeSystemPods": kube_system_pods,
     "CoreDNS": coredns,
     "CNIDaemonSet": cni_daemonset,
+    "KubeProxy": kube_proxy,
+    "KubeletSkew": kubelet_skew,
 }

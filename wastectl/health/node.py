@@ -29,8 +29,9 @@ def applies(spec: CheckSpec, node: Node) -> bool:
 class Probe:
     """The batch's results, looked up by command; a timed-out command ends the check as ERROR."""
 
-    def __init__(self, results: dict[str, CommandResult]) -> None:
+    def __init__(self, results: dict[str, CommandResult], node: Node | None = None) -> None:
         self._results = results
+        self.node = node  # for checks whose expectation depends on the role (ports)
 
     def run(self, command: str, timeout: float) -> CommandResult:
         result = self._results[command]
@@ -175,6 +176,18 @@ NODE_CHECKS: dict[str, Check] = {
 }
 
 
+def all_commands() -> dict[str, tuple[str, ...]]:
+    from wastectl.health import peers
+
+    return {**COMMANDS, **peers.COMMANDS}
+
+
+def all_checks() -> dict[str, Check]:
+    from wastectl.health import peers
+
+    return {**NODE_CHECKS, **peers.CHECKS}
+
+
 def run_node(
     node: Node,
     *,
@@ -232,9 +245,9 @@ def run_node(
     results: list[Result] = []
     with conn:
         batch_started = time.monotonic()
-        commands = {cmd: spec.timeout for spec in specs for cmd in COMMANDS.get(spec.id, ())}
+        commands = {cmd: spec.timeout for spec in specs for cmd in all_commands().get(spec.id, ())}
         try:
-            probe = Probe(run_batch(conn, commands))
+            probe = Probe(run_batch(conn, commands), node)
         except Exception as exc:
             message = f"could not run the checks: {type(exc).__name__}: {exc}"
             return [Result(s.id, s.layer, s.severity, node.name, Status.error, message, s.fix) for s in specs]
@@ -256,7 +269,7 @@ def run_node(
                 )
                 continue
             try:
-                message, status = NODE_CHECKS[spec.id](probe, spec.timeout), Status.ok
+                message, status = all_checks()[spec.id](probe, spec.timeout), Status.ok
             except Outcome as outcome:
                 message, status = outcome.message, outcome.status
             except Exception as exc:  # a broken connection mid-way: the check could not run

@@ -68,6 +68,7 @@ class FakeKube:
     requests: list[tuple[str, str]] = field(default_factory=list)
     evict_refusals: dict[str, int] = field(default_factory=dict)  # pod name -> 429s to answer first
     evict_grace: dict[str, float] = field(default_factory=dict)  # pod name -> seconds it keeps terminating
+    version: str = "v1.28.4"  # what GET /version reports as gitVersion
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
 
@@ -123,6 +124,11 @@ class FakeKube:
             ok = not self.readyz_failing
             body = "\n".join(lines) + ("\nreadyz check passed\n" if ok else "\nreadyz check failed\n")
             return PlainTextResponse(body, status_code=200 if ok else 500)
+
+        @api.get("/version")
+        def version() -> dict[str, str]:
+            major, minor = self.version.lstrip("v").split(".")[:2]
+            return {"major": major, "minor": minor, "gitVersion": self.version, "platform": "linux/amd64"}
 
         def listing(kind: str, request: Request, namespace: str | None = None) -> dict[str, Any]:
             params = request.query_params
@@ -251,6 +257,10 @@ def healthy_cluster(kube: FakeKube, nodes: list[tuple[str, str]]) -> None:
                 "spec": {},
                 "status": {
                     "addresses": [{"type": "InternalIP", "address": ip}],
+                    "nodeInfo": {
+                        "kubeletVersion": "v1.28.4",
+                        "containerRuntimeVersion": "containerd://1.7.2",
+                    },
                     "conditions": [
                         {"type": t, "status": "False"}
                         for t in ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
@@ -284,6 +294,13 @@ def healthy_cluster(kube: FakeKube, nodes: list[tuple[str, str]]) -> None:
         "daemonsets",
         {
             "metadata": {"name": "calico-node", "namespace": "kube-system"},
+            "status": {"desiredNumberScheduled": len(nodes), "numberReady": len(nodes)},
+        },
+    )
+    kube.add(
+        "daemonsets",
+        {
+            "metadata": {"name": "kube-proxy", "namespace": "kube-system"},
             "status": {"desiredNumberScheduled": len(nodes), "numberReady": len(nodes)},
         },
     )

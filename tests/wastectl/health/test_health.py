@@ -36,8 +36,8 @@ def test_healthy_cluster_scores_100_and_exits_0(
     run = _health(capsys, inventory, kubeconfig)
     assert run.code == 0, run.out + run.err
     assert "[ERROR" not in run.out and "[WARNING" not in run.out
-    assert "[node] 44/44 checks passed" in run.out
-    assert "[cluster] 6/6 checks passed" in run.out
+    assert "[node] 72/72 checks passed" in run.out  # 17 checks x 4 nodes + 4 on the control plane
+    assert "[cluster] 8/8 checks passed" in run.out
     assert "score 100/100: healthy" in run.out
 
 
@@ -247,7 +247,7 @@ def test_kubeconfig_is_fetched_from_the_master(
     finally:
         kube.stop()
     assert run.code == 0, run.out
-    assert "[cluster] 6/6 checks passed" in run.out
+    assert "[cluster] 8/8 checks passed" in run.out
     assert ("GET", "/api/v1/nodes") in kube.requests
 
 
