@@ -35,7 +35,7 @@ def test_every_peer_check_passes_on_a_healthy_cluster_with_its_evidence(
         assert set(results) == expected, check
         assert {r["status"] for r in results.values()} == {"ok"}, (check, results)
     master = _by(data, "EtcdHealth")["master"]["message"]
-    assert "etcd healthy (9.2ms); 1 member(s): k8s-master" == master
+    assert master == "etcd healthy (9.2ms); 1 member(s): k8s-master"
     assert "first to expire" in _by(data, "CertExpiry")["master"]["message"]
     assert "-> 10.96.0.1 via 10.96.0.10" in _by(data, "ClusterDNS")["worker-1"]["message"]
     assert _by(data, "KubeProxy")["cluster"]["message"] == "kube-proxy 4/4 ready"
@@ -74,6 +74,7 @@ def test_every_peer_check_passes_on_a_healthy_cluster_with_its_evidence(
     ],
 )
 def test_peer_check_fails_with_its_id_and_fix(
+    *,
     fleet: Fleet,
     inventory: Path,
     kubeconfig: Path,
