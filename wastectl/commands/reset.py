@@ -100,19 +100,11 @@ def reset(
         _confirm(inventory.cluster if target == "all" else nodes[0].name, what, printer)
     kube = None
     if use_api:
-        from wastectl.health.model import Layer
-        from wastectl.health.runner import HealthOptions, open_kube
+        from wastectl.kube.connect import open_api
 
         try:
-            kube = open_kube(
-                inventory,
-                HealthOptions(
-                    layers=frozenset({Layer.cluster}),
-                    ignore=frozenset(),
-                    kubeconfig=kubeconfig,
-                    accept_new=fleet.accept_new,
-                    root_prefix=root_prefix,
-                ),
+            kube = open_api(
+                inventory, kubeconfig=kubeconfig, accept_new=fleet.accept_new, root_prefix=root_prefix
             )
         except WastectlError as exc:
             raise WastectlError(

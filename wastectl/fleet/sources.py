@@ -43,12 +43,14 @@ def load_static(path: Path, options: InventoryOptions) -> Inventory:
         raise bad_file(path, "duplicate node names: " + ", ".join(duplicates))
     base = path.parent
     kubeconfig = raw.get("kubeconfig")
+    readonly = raw.get("readonly_kubeconfig")
     return Inventory(
         cluster=str(raw.get("cluster") or options.cluster),
         source=f"static:{path}",
         nodes=tuple(nodes),
         kubeconfig=(base / Path(str(kubeconfig)).expanduser()) if kubeconfig else None,
         api_url=str(raw["api_url"]) if raw.get("api_url") else None,
+        readonly_kubeconfig=(base / Path(str(readonly)).expanduser()) if readonly else None,
     )
 
 

@@ -29,6 +29,8 @@ def parse_duration(text: str) -> float:
 def render(printer: Printer, report: Report) -> None:
     out = printer.out
     out.print(Text(f"[health] {report.target}"))
+    if report.api:
+        out.print(Text(f"[health] Kubernetes API: {report.api}", style="dim"))
     for result in report.results:
         level = result.level
         if level is None:

@@ -9,7 +9,6 @@ Bands: >= 90 healthy, 50-89 degraded, < 50 unhealthy. Exit: 0 no ERROR, 1 ERRORs
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -50,6 +49,7 @@ class Report:
     target: str
     results: list[Result]
     ignored: list[str] = field(default_factory=list)
+    api: str = ""  # how the Kubernetes API was reached ("direct ...", "SSH tunnel through master ...")
 
     @property
     def counted(self) -> list[Result]:
@@ -100,6 +100,7 @@ class Report:
             "passed": sum(1 for r in self.results if r.status is Status.ok),
             "skipped": sum(1 for r in self.results if r.status is Status.skip),
             "ignored": self.ignored,
+            "api": self.api or None,
             "checks": [r.as_dict() for r in self.results],
         }
 
@@ -211,7 +212,7 @@ def run_cluster(
     with ThreadPoolExecutor(max_workers=2) as pool:
         node_future = pool.submit(nodes)
         try:
-            api_results = _api_layers(inventory, options, cluster_specs, app_specs)
+            api_results, api = _api_layers(inventory, options, cluster_specs, app_specs)
             results = node_future.result() + api_results
         except KeyboardInterrupt:
             # The node work runs in a worker thread that never sees the signal: stop it here by
@@ -221,12 +222,14 @@ def run_cluster(
                 for conn in opened:
                     conn.close()
             raise
-    return Report(f"cluster {inventory.cluster} ({inventory.source})", results, sorted(options.ignore))
+    return Report(
+        f"cluster {inventory.cluster} ({inventory.source})", results, sorted(options.ignore), api=api
+    )
 
 
 def _api_layers(
     inventory: Inventory, options: HealthOptions, cluster_specs: list[CheckSpec], app_specs: list[CheckSpec]
-) -> list[Result]:
+) -> tuple[list[Result], str]:
     from wastectl.kube.client import KubeClient
 
     needs_kube = cluster_specs + [s for s in app_specs if s.id in KUBE_APP_CHECKS]
@@ -266,33 +269,19 @@ def _api_layers(
     finally:
         if kube is not None:
             kube.close()
-    return results
+    via = "" if kube is None else (kube.server if kube.via == "direct" else kube.via)
+    return results, via
 
 
 def open_kube(inventory: Inventory, options: HealthOptions) -> Any:
-    """The kubeconfig given, else the inventory's, else admin.conf fetched from the master."""
-    from wastectl.errors import WastectlError
-    from wastectl.fleet.knownhosts import known_hosts_path
-    from wastectl.fleet.ssh import Connection
-    from wastectl.kube.client import KubeClient, fetch_admin_kubeconfig
+    """The read-only kubeconfig (health), else the one given, else admin.conf from the master;
+    reached directly or through an SSH tunnel to the master (see wastectl/kube/connect.py)."""
+    from wastectl.kube.connect import open_api
 
-    path = options.kubeconfig or inventory.kubeconfig
-    if path is not None:
-        return KubeClient.from_kubeconfig(path)
-    master = inventory.control_plane()
-    if master is None:
-        raise WastectlError("no kubeconfig and no master node in the inventory to fetch one from")
-    with (
-        Connection(
-            master,
-            known_hosts=known_hosts_path(inventory.cluster),
-            accept_new=options.accept_new,
-            cluster=inventory.cluster,
-            selector=inventory.selector_args,
-        ) as conn,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        fetched = fetch_admin_kubeconfig(
-            conn, Path(tmp) / "admin.conf", root_prefix=options.root_prefix.replace("{node}", master.name)
-        )
-        return KubeClient.from_kubeconfig(fetched)
+    readonly = options.readonly_kubeconfig or inventory.readonly_kubeconfig
+    return open_api(
+        inventory,
+        kubeconfig=readonly or options.kubeconfig,
+        accept_new=options.accept_new,
+        root_prefix=options.root_prefix,
+    )

@@ -231,8 +231,8 @@ def test_kubeconfig_is_fetched_from_the_master(
     try:
         healthy_cluster(kube, [(n.name, f"10.0.1.{i + 10}") for i, n in enumerate(fleet.nodes)])
         kube.write_kubeconfig(
-            master.root / "etc/kubernetes/admin.conf", server=f"http://10.0.1.10:{kube.port}"
-        )
+            master.root / "etc/kubernetes/admin.conf", server=f"http://{master.address}:{kube.port}"
+        )  # the address as the master sees it: reached through the SSH tunnel
         run = run_cli(
             capsys,
             "health",
