@@ -7,6 +7,7 @@ import typer
 from wastectl.commands import health as health_cmd
 from wastectl.commands import nodes as nodes_cmd
 from wastectl.commands import reset as reset_cmd
+from wastectl.commands import scp as scp_cmd
 from wastectl.commands import ssh as ssh_cmd
 from wastectl.fleet.dashdash import DashDashCommand
 
@@ -17,6 +18,7 @@ def register(app: typer.Typer) -> None:
     app.command("nodes", rich_help_panel=PANEL)(nodes_cmd.nodes)
     app.command("ssh", rich_help_panel=PANEL, cls=DashDashCommand)(ssh_cmd.ssh)
     app.command("exec", rich_help_panel=PANEL, cls=DashDashCommand)(ssh_cmd.exec_)
+    app.command("scp", rich_help_panel=PANEL, epilog=scp_cmd.EXAMPLES)(scp_cmd.scp)
     app.command("health", rich_help_panel=PANEL)(health_cmd.health)
     app.command("reset", rich_help_panel=PANEL)(reset_cmd.reset)
     app.add_typer(ssh_cmd.known_hosts_app, name="known-hosts", rich_help_panel=PANEL)

@@ -66,12 +66,18 @@ def exec_(
     names: Annotated[list[str] | None, typer.Argument(metavar="[NODE]...", help="Nodes to run on.")] = None,
     all_nodes: Annotated[bool, typer.Option("--all", "-a", help="Every node.")] = False,
     role: Annotated[str | None, typer.Option("--role", "-r", help="Every node with this role.")] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", min=0.1, help="Seconds per node for CMD; then it is stopped (exit 124)."),
+    ] = None,
+    forks: Annotated[int, typer.Option("--forks", "-f", min=1, max=256, help="Nodes at a time.")] = 32,
     output: OutputOption = OutputFormat.table,
 ) -> int:
     """Run `-- CMD` on many nodes in parallel, with per-node output, exit codes and a summary.
 
     Exit 0 when every node succeeded, 3 when some failed, 1 when all failed, 130 on Ctrl-C
-    (remote commands are terminated and the summary is still printed).
+    (remote commands are terminated and the summary is still printed). --timeout stops CMD on
+    a node after that many seconds (exit 124 for it); --forks bounds how many nodes run at once.
     """
     import threading
 
@@ -104,9 +110,10 @@ def exec_(
             stop=stop,
             on_line=on_line,
             selector=inventory.selector_args,
+            timeout=timeout,
         )
 
-    outcomes = map_nodes(chosen, work, stop=stop)
+    outcomes = map_nodes(chosen, work, stop=stop, forks=forks)
     return _summarise(printer, outcomes, interrupted=stop.is_set())
 
 

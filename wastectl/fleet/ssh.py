@@ -63,8 +63,20 @@ def _policy(known_hosts: Path, accept_new: bool, target: Target) -> Any:
                 )
             client.get_host_keys().add(hostname, key.get_name(), key)
             append(known_hosts, f"{hostname} {key.get_name()} {key.get_base64()}")
+            _say_recorded(target, hostname, f"{key.get_name()} {fingerprint}", known_hosts)
 
     return Policy()
+
+
+def _say_recorded(target: Target, hostname: str, key: str, known_hosts: Path) -> None:
+    """--accept-new trusts on first use: say exactly which key was trusted, so it can be compared."""
+    from rich.text import Text
+
+    from wastectl.output import stderr_console
+
+    stderr_console().print(
+        Text(f"recorded host key for node {target.name} ({hostname}): {key} in {known_hosts}", style="yellow")
+    )
 
 
 def _auth_description(cfg: SSHConfig) -> str:
