@@ -19,6 +19,19 @@ if TYPE_CHECKING:
     from wastectl.health.runner import HealthOptions
 
 
+EXAMPLES = """
+Examples:
+
+  wastectl health --inventory inventory.yaml --accept-new
+  wastectl health --list                            # every check: layer, severity, what it verifies
+  wastectl health --only node --role worker
+  wastectl health --node worker-1 --ignore KubeletErrors -o json
+  wastectl health --wait 5m --interval 10           # after a rebuild: poll until healthy
+  wastectl health --readonly-kubeconfig health.conf # a read-only identity (docs/fleet.md)
+  wastectl health --target local                    # the `wastectl dev` stack
+"""
+
+
 class Target(StrEnum):
     cluster = "cluster"
     local = "local"

@@ -23,6 +23,16 @@ if TYPE_CHECKING:
     from wastectl.kube.client import KubeClient
 
 
+EXAMPLES = """
+Examples:
+
+  wastectl reset worker-1 --dry-run                 # every step, nothing touched
+  wastectl reset worker-1                           # asks to type worker-1
+  wastectl reset all --yes --drain-timeout 600      # workers first, then the master
+  wastectl reset storage --skip-drain --keep-node   # no Kubernetes API needed
+"""
+
+
 @dataclass
 class NodeReport:
     node: str

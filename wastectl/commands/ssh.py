@@ -13,8 +13,38 @@ from wastectl.fleet.cli import FleetArgs, fleet_options
 from wastectl.fleet.dashdash import remote_command
 from wastectl.output import OutputFormat, OutputOption, Printer
 
+SSH_EXAMPLES = """
+Examples:
+
+  wastectl ssh master                               # interactive shell
+  wastectl ssh worker-1 -- sudo systemctl status kubelet
+  echo hi | wastectl ssh master -- cat              # stdin is forwarded
+  wastectl ssh master -- bash -s < fix-node.sh      # run a local script
+  wastectl ssh master -t -- sudo crictl ps -a | less
+  wastectl ssh worker-1 --jump ubuntu@bastion:22 --accept-new -- uptime
+"""
+
+EXEC_EXAMPLES = """
+Examples:
+
+  wastectl exec --all -- uptime
+  wastectl exec --role worker --timeout 30 -- sudo systemctl restart kubelet
+  wastectl exec worker-1 worker-2 --forks 1 -o json -- 'df -h /'
+"""
+
+KNOWN_HOSTS_EXAMPLES = """
+Examples:
+
+  wastectl known-hosts list --cluster sesacthon
+  wastectl known-hosts forget worker-1 --inventory inventory.yaml
+  wastectl known-hosts fetch --all --source ec2
+"""
+
+
 known_hosts_app = typer.Typer(
-    help="The per-cluster known_hosts file wastectl verifies host keys with.", no_args_is_help=True
+    help="The per-cluster known_hosts file wastectl verifies host keys with.",
+    no_args_is_help=True,
+    epilog=KNOWN_HOSTS_EXAMPLES,
 )
 
 
@@ -167,7 +197,7 @@ def _summarise(printer: Printer, outcomes: list[Any], *, interrupted: bool) -> i
     return int(ExitCode.FAILURE if not ok else ExitCode.PARTIAL)
 
 
-@known_hosts_app.command("forget")
+@known_hosts_app.command("forget", epilog=KNOWN_HOSTS_EXAMPLES)
 @fleet_options
 def forget(fleet: FleetArgs, node: Annotated[str, typer.Argument(help="Node whose key to forget.")]) -> None:
     """Forget NODE's recorded host key (after a rebuild); the next connect needs --accept-new."""
@@ -186,7 +216,7 @@ def forget(fleet: FleetArgs, node: Annotated[str, typer.Argument(help="Node whos
     )
 
 
-@known_hosts_app.command("fetch")
+@known_hosts_app.command("fetch", epilog=KNOWN_HOSTS_EXAMPLES)
 @fleet_options
 def fetch(
     *,
@@ -229,7 +259,7 @@ def fetch(
     return int(ExitCode.OK)
 
 
-@known_hosts_app.command("list")
+@known_hosts_app.command("list", epilog=KNOWN_HOSTS_EXAMPLES)
 @fleet_options
 def list_(fleet: FleetArgs, output: OutputOption = OutputFormat.table) -> None:
     """Show the host keys recorded for the cluster."""

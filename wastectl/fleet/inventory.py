@@ -110,7 +110,15 @@ def ssh_defaults(raw: dict[str, Any] | None, options: InventoryOptions) -> SSHCo
     return base.merged(**options.ssh)
 
 
+SSH_KEYS = frozenset(
+    {"user", "port", "key", "jump", "connect_timeout", "banner_timeout", "auth_timeout", "agent"}
+)
+
+
 def _ssh_fields(raw: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(raw) - SSH_KEYS)
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(SSH_KEYS))}")
     out: dict[str, Any] = {}
     for key in ("user", "jump"):
         if raw.get(key) is not None:

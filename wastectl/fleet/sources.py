@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from wastectl.fleet.inventory import InventoryOptions
 
 _NODE_KEYS = {"name", "role", "host", "port", "user", "key", "jump", "private_ip", "instance_id"}
+#: Top-level keys of a static inventory (docs/fleet.md; `wastectl nodes --help`). Add new ones here.
+TOP_KEYS = {"cluster", "ssh", "nodes", "kubeconfig", "readonly_kubeconfig", "api_url"}
 
 
 def load_static(path: Path, options: InventoryOptions) -> Inventory:
@@ -28,6 +30,9 @@ def load_static(path: Path, options: InventoryOptions) -> Inventory:
         raise bad_file(path, f"not YAML ({exc})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("nodes"), list) or not raw["nodes"]:
         raise bad_file(path, "expected a mapping with a non-empty `nodes:` list")
+    unknown = sorted(set(raw) - TOP_KEYS)
+    if unknown:
+        raise bad_file(path, f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(TOP_KEYS))}")
     if raw.get("ssh") is not None and not isinstance(raw["ssh"], dict):
         raise bad_file(path, "`ssh:` must be a mapping")
     try:

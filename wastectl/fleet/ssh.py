@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wastectl.errors import WastectlError
+from wastectl.exitcodes import ExitCode
 from wastectl.fleet.knownhosts import append, host_entry
 
 if TYPE_CHECKING:
@@ -104,7 +105,11 @@ def _open(
             hint="pass --key FILE, or --agent with keys in ssh-agent",
         )
     if cfg.key is not None and not cfg.key.is_file():
-        raise SSHError(f"SSH key {cfg.key} for node {target.name} does not exist", hint="check --key")
+        raise SSHError(
+            f"SSH key {cfg.key} for node {target.name} does not exist",
+            hint="check --key (or the inventory's ssh.key)",
+            exit_code=ExitCode.USAGE,  # configuration, not the node
+        )
     client = paramiko.SSHClient()
     if known_hosts.is_file():
         client.get_host_keys().load(str(known_hosts))
@@ -149,7 +154,7 @@ def _open(
         ) from None
     except (paramiko.SSHException, OSError, EOFError) as exc:
         client.close()
-        reason = "timed out" if isinstance(exc, socket.timeout) else str(exc) or type(exc).__name__
+        reason = _reason(exc, cfg)
         raise SSHError(
             f"node {target.name} ({where}) is unreachable: {reason}",
             hint="is the instance running and port open? see `wastectl nodes`",
@@ -157,11 +162,39 @@ def _open(
     return client
 
 
+def _reason(exc: BaseException, cfg: SSHConfig) -> str:
+    """Why a connect failed, in our words (never paramiko's `[Errno None] ...` or `No existing session`)."""
+    import errno
+    import os
+
+    from paramiko.ssh_exception import NoValidConnectionsError
+
+    if isinstance(exc, NoValidConnectionsError):
+        codes = {getattr(e, "errno", None) for e in exc.errors.values()}
+        if codes <= {errno.ECONNREFUSED}:
+            return "connection refused (is sshd running and the port right?)"
+        return "cannot connect: " + "; ".join(
+            sorted({str(getattr(e, "strerror", e)) for e in exc.errors.values()})
+        )
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return f"no answer within {cfg.connect_timeout:g}s (connect timeout)"
+    if isinstance(exc, EOFError):
+        return "the node closed the connection during the SSH handshake"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return os.strerror(exc.errno).lower()
+    text = str(exc)
+    if "No existing session" in text:
+        return f"the SSH handshake did not finish within {cfg.auth_timeout:g}s"
+    if "protocol banner" in text:
+        return f"no SSH banner within {cfg.banner_timeout:g}s (is this port an SSH server?)"
+    return text or type(exc).__name__
+
+
 def _parse_jump(jump: str, default_user: str) -> tuple[str, str, int]:
     user, _, hostport = jump.rpartition("@")
     host, _, port = hostport.partition(":")
     if not host or (port and not port.isdigit()):
-        raise SSHError(f"bad jump host {jump!r}: expected [user@]host[:port]")
+        raise SSHError(f"bad jump host {jump!r}: expected [user@]host[:port]", exit_code=ExitCode.USAGE)
     return user or default_user, host, int(port or 22)
 
 
@@ -208,8 +241,9 @@ class Connection:
                 )
             except Exception as exc:
                 self._bastion.close()
+                reason = getattr(exc, "strerror", None) or _reason(exc, cfg)
                 raise SSHError(
-                    f"bastion {host} could not reach node {node.name} ({node.host}:{cfg.port}): {exc}"
+                    f"bastion {host} could not reach node {node.name} ({node.host}:{cfg.port}): {reason}"
                 ) from None
         try:
             self.client = _open(
