@@ -178,6 +178,8 @@ def _dry_run(
     skip_drain: bool,
     keep_node: bool,
 ) -> int:
+    from wastectl.redact import redact
+
     plan = []
     for node in nodes:
         actions = [
@@ -194,7 +196,7 @@ def _dry_run(
         actions.append(f"verify ResetLeftovers on {node.name}")
         if not keep_node:
             actions.append(f"DELETE /api/v1/nodes/<{node.name}> (only if every step and the check passed)")
-        plan.append({"node": node.name, "role": node.role, "actions": actions})
+        plan.append({"node": node.name, "role": node.role, "actions": [redact(a) for a in actions]})
 
     def render(p: Printer) -> None:
         p.out.print(
@@ -204,7 +206,7 @@ def _dry_run(
         for entry in plan:
             p.out.print(f"{entry['node']} ({entry['role']}):", markup=False)
             for number, action in enumerate(entry["actions"], 1):
-                p.out.print(f"  {number:>2}. {action}", markup=False)
+                p.out.print(f"  {number:>2}. {redact(action)}", markup=False)
 
     printer.result({"dry_run": True, "api": use_api, "nodes": plan}, render)
     return int(ExitCode.OK)

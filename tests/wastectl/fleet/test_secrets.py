@@ -13,9 +13,12 @@ REPO = Path(__file__).resolve().parents[3]
 SECRETS = ("KnownPgPass1", "KnownRedisPass2", "KnownRabbitPass3")
 
 
-def run_logged(tmp_path: Path, *argv: str, stdin: str = "") -> tuple[subprocess.CompletedProcess[str], str]:
+def run_logged(
+    tmp_path: Path, *argv: str, stdin: str = "", env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run wastectl as a process (its own argv is what gets logged); return it and all its logs."""
     state = tmp_path / "state"
-    env = cli_env(REPO, XDG_STATE_HOME=str(state), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    env = cli_env(REPO, XDG_STATE_HOME=str(state), XDG_CONFIG_HOME=str(tmp_path / "config"), **(env or {}))
     done = subprocess.run(
         [sys.executable, "-m", "wastectl", *argv],
         env=env,
