@@ -52,8 +52,8 @@ def render(printer: Printer, report: Report) -> None:
     if report.ignored:
         out.print(Text(f"[ignored] {', '.join(report.ignored)}", style="dim"))
     verdict = {0: "healthy", 1: "UNHEALTHY", 2: "could not run the checks"}[int(report.exit_code)]
-    if report.exit_code == 1 and report.band != "unhealthy":
-        verdict = f"{report.band.upper()}, with errors"
+    if report.exit_code == 1 and report.band == "degraded":
+        verdict = "DEGRADED"  # errors, but nothing critical down
     if report.exit_code == 0 and report.warnings:
         verdict = "healthy, with warnings"  # warnings lower the score but never fail the run
     out.print(

@@ -3,7 +3,7 @@
 Score: every reported check weighs by its severity (critical 10, error 3, warning 1); ok = full
 credit, warn = half, fail/error = none; skipped and ignored checks do not count. A failed critical
 check (API server, etcd) caps the score at 40, so it can never read better than "unhealthy".
-Bands: >= 90 healthy, 50-89 degraded, < 50 unhealthy. Exit: 0 no ERROR, 1 ERRORs found,
+Bands: healthy (no ERROR), degraded (errors, score >= 50), unhealthy (< 50). Exit: 0 no ERROR, 1 ERRORs found,
 2 nothing could be checked.
 """
 
@@ -68,11 +68,13 @@ class Report:
 
     @property
     def band(self) -> str:
-        """healthy / degraded / unhealthy from the score (`could not run` when nothing was checked)."""
+        """healthy (no ERROR), degraded (errors, score >= 50) or unhealthy (score < 50: always so
+        after a critical failure); `could not run` when nothing was checked."""
         if self.exit_code is ExitCode.USAGE:
             return "could not run"
-        score = self.score
-        return "healthy" if score >= 90 else "degraded" if score >= 50 else "unhealthy"
+        if self.exit_code is ExitCode.OK:
+            return "healthy"
+        return "degraded" if self.score >= 50 else "unhealthy"
 
     @property
     def errors(self) -> list[Result]:
