@@ -124,7 +124,12 @@ class KubeClient:
                 "set `tls-server-name: kubernetes` in the kubeconfig, or omit --kubeconfig so wastectl "
                 "tunnels to the API over SSH"
             )
-        return KubeError(f"Kubernetes API {self.server} unreachable: {text or type(exc).__name__}")
+        import re
+
+        reason = re.sub(r"\[Errno -?\d+\] ", "", text).strip() or type(exc).__name__
+        if reason == "All connection attempts failed":
+            reason = "connection refused or no route"
+        return KubeError(f"Kubernetes API {self.server} unreachable: {reason.lower()}")
 
     def get(self, path: str, **params: str) -> Any:
         return self.request("GET", path, params={k: v for k, v in params.items() if v})

@@ -95,7 +95,12 @@ def _tunnelled(
     from wastectl.kube.tunnel import Tunnel
 
     connection = conn if conn is not None else _connect(inventory, accept_new)
-    tunnel = Tunnel(connection, host, port)
+    try:
+        tunnel = Tunnel(connection, host, port)
+    except BaseException:
+        if conn is None:  # ours to close; a caller's connection is closed by the caller
+            connection.close()
+        raise
     _, _, tls_name, scheme = KubeClient.endpoint(path)
     client = KubeClient.from_kubeconfig(
         path, server=f"{scheme}://127.0.0.1:{tunnel.port}", tls_server_name=tls_name or KUBEADM_TLS_NAME

@@ -31,6 +31,7 @@ class Tunnel:
         self._transport = transport
         self.remote = (host, port)
         self._timeout = timeout
+        self._check(conn)
         self._closed = threading.Event()
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._server.bind(("127.0.0.1", 0))
@@ -38,6 +39,23 @@ class Tunnel:
         self.port = int(self._server.getsockname()[1])
         self._thread = threading.Thread(target=self._accept, name="kube-tunnel", daemon=True)
         self._thread.start()
+
+    def _check(self, conn: Connection) -> None:
+        """Fail now, in our words, when the master itself cannot reach the API server address."""
+        from wastectl.kube.client import KubeError
+
+        try:
+            channel = self._transport.open_channel(
+                "direct-tcpip", self.remote, ("127.0.0.1", 0), timeout=self._timeout
+            )
+        except Exception as exc:
+            reason = str(getattr(exc, "args", [""])[-1] or exc) if str(exc) else type(exc).__name__
+            host, port = self.remote
+            raise KubeError(
+                f"Kubernetes API {host}:{port} unreachable, from here and from {conn.node.name} "
+                f"through SSH ({reason.lower()})"
+            ) from None
+        channel.close()
 
     def _accept(self) -> None:
         while not self._closed.is_set():
