@@ -123,3 +123,44 @@ def test_node_and_role_narrow_the_targets(
     assert {c["target"] for c in data.json()["data"]["checks"]} == {"worker-1", "worker-2"}
     run = _health(capsys, inventory, kubeconfig, "--node", "worker-9")
     assert run.code == 2 and "unknown node 'worker-9'" in run.err
+
+
+def test_progress_is_on_by_default_on_a_terminal(fleet: Fleet, inventory: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.wastectl.fleet.harness import cli_env
+    from tests.wastectl.fleet.test_ssh import _read_until
+
+    repo = Path(__file__).resolve().parents[3]
+    master_fd, slave_fd = pty.openpty()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wastectl",
+            "health",
+            "--inventory",
+            str(inventory),
+            "--accept-new",
+            "--only",
+            "node",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=slave_fd,
+        env=cli_env(repo, XDG_STATE_HOME=os.environ["XDG_STATE_HOME"], TERM="xterm"),
+    )
+    os.close(slave_fd)
+    try:
+        seen = _read_until(master_fd, b"@@never@@", timeout=60)  # ends when the pty closes (EIO)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master_fd)
+    for name in (b"master", b"worker-1", b"worker-2", b"storage"):
+        assert b"[health] " + name + b": " in seen, seen
