@@ -114,22 +114,28 @@ class Printer:
         self.out.print(table)
 
     def info(self, message: str) -> None:
-        """Progress and hints for people: stderr, so stdout stays clean for data."""
-        self.err.print(message)
+        """Progress and hints for people: stderr, so stdout stays clean for data (secrets masked)."""
+        from wastectl.redact import redact
+
+        self.err.print(redact(message))
 
 
 def print_error(message: str, *, hint: str | None = None) -> None:
     """One clear line on stderr (plus an optional hint line); message text is never parsed as markup."""
     from rich.text import Text
 
+    from wastectl.redact import redact
+
     console = stderr_console()
-    console.print(Text("error: ", style="bold red") + Text(message))
+    console.print(Text("error: ", style="bold red") + Text(redact(message)))
     if hint:
-        console.print(Text("hint: ", style="yellow") + Text(hint))
+        console.print(Text("hint: ", style="yellow") + Text(redact(hint)))
 
 
 def print_json_failure(command: str, message: str, hint: str | None) -> None:
     """The JSON envelope of a command that failed before producing data (scripts still get JSON)."""
-    error = {"message": message, **({"hint": hint} if hint else {})}
+    from wastectl.redact import redact
+
+    error = {"message": redact(message), **({"hint": redact(hint)} if hint else {})}
     body = envelope(command, None, ok=False, errors=[error])
     sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")

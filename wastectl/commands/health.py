@@ -11,12 +11,25 @@ import typer
 from wastectl.errors import UsageError
 from wastectl.exitcodes import ExitCode
 from wastectl.fleet.cli import FleetArgs, fleet_options
-from wastectl.health.model import Layer
+from wastectl.health.model import Layer, Result, Status
 from wastectl.output import OutputFormat, OutputOption, Printer
 
 if TYPE_CHECKING:
     from wastectl.health.app import AppTarget
     from wastectl.health.runner import HealthOptions
+
+
+EXAMPLES = """
+Examples:
+
+  wastectl health --inventory inventory.yaml --accept-new
+  wastectl health --list                            # every check: layer, severity, what it verifies
+  wastectl health --only node --role worker
+  wastectl health --node worker-1 --ignore KubeletErrors -o json
+  wastectl health --wait 5m --interval 10           # after a rebuild: poll until healthy
+  wastectl health --readonly-kubeconfig health.conf # a read-only identity (docs/fleet.md)
+  wastectl health --target local                    # the `wastectl dev` stack
+"""
 
 
 class Target(StrEnum):
@@ -52,13 +65,38 @@ def health(
         str | None,
         typer.Option(help="RabbitMQ management URL (http://u:p@host:15672).", envvar="WASTECTL_RABBITMQ_API"),
     ] = None,
+    node: Annotated[
+        list[str] | None, typer.Option("--node", "-n", help="Check only this node (repeatable).")
+    ] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", "-r", help="Check only the nodes of this role.")
+    ] = None,
+    list_checks: Annotated[
+        bool, typer.Option("--list", help="List every check (layer, severity, what it verifies) and exit.")
+    ] = False,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress", help="One line per node as it finishes (default: on a terminal)."
+        ),
+    ] = None,
+    readonly_kubeconfig: Annotated[
+        Path | None,
+        typer.Option(
+            help="Kubeconfig of a read-only identity for the checks (docs/fleet.md has its ClusterRole).",
+            envvar="WASTECTL_HEALTH_KUBECONFIG",
+        ),
+    ] = None,
     root_prefix: Annotated[str, typer.Option(hidden=True, envvar="WASTECTL_ROOT_PREFIX")] = "",
     output: OutputOption = OutputFormat.table,
 ) -> int:
     """Run named checks (node over SSH, cluster via the Kubernetes API, app) in parallel and score them.
 
-    Problems print like kubeadm preflight: [ERROR Id] / [WARNING Id] with a fix. Exit 0 healthy
-    (warnings allowed), 1 errors found, 2 the checks could not run. IDs: `wastectl health --list`.
+    Problems print like kubeadm preflight: [ERROR Id] / [WARNING Id] with a fix. One root cause
+    gives one error: an unreachable node fails NodeReachable and its other checks are skipped.
+    The score weighs checks by severity; a failed critical check (API server, etcd) caps it at 40.
+    Exit 0 healthy (warnings allowed), 1 errors found, 2 the checks could not run.
+    Every check, its layer and severity: `wastectl health --list`.
     """
     import time
 
@@ -68,6 +106,12 @@ def health(
     from wastectl.health.report import parse_duration, render
     from wastectl.health.runner import HealthOptions, Report, run_cluster, run_local
 
+    if list_checks:
+        return _list_checks(Printer("health", output))
+    if target is Target.local and (node or role):
+        raise UsageError("--node and --role narrow the cluster's nodes; --target local has none")
+    if node and role:
+        raise UsageError("give --node or --role, not both")
     ignored = {item.strip().lower() for raw in ignore or [] for item in raw.split(",") if item.strip()}
     unknown = sorted(ignored - set(BY_ID))
     if unknown:
@@ -93,12 +137,22 @@ def health(
         rabbitmq_api=rabbitmq_api,
         accept_new=fleet.accept_new,
         root_prefix=root_prefix,
+        node_names=tuple(node or ()),
+        role=role,
+        readonly_kubeconfig=readonly_kubeconfig,
     )
+    live = progress if progress is not None else (printer.err.is_terminal and not printer.json)
+
+    def on_node(name: str, results: list[Result]) -> None:
+        printer.info(escape(_progress_line(name, results)))
 
     def once() -> Report:
         if target is Target.local:
             return run_local(options, _local_target(options))
-        return run_cluster(fleet.resolve(), options)
+        inventory = fleet.resolve()
+        if node or role:
+            inventory.select(list(node or ()), role=role)  # unknown names: exit 2 before any check
+        return run_cluster(inventory, options, on_node=on_node if live else None)
 
     rounds = 1
     try:
@@ -128,6 +182,42 @@ def health(
         errors=[r.as_dict() for r in report.errors],
     )
     return int(report.exit_code)
+
+
+def _progress_line(name: str, results: list[Result]) -> str:
+    bad = [r for r in results if r.level]
+    reach = next((r for r in results if r.id == "NodeReachable"), None)
+    if reach is not None and reach.level:
+        return f"[health] {name}: unreachable"
+    counted = [r for r in results if r.credit is not None]
+    ok = sum(1 for r in counted if r.status is Status.ok)
+    detail = f", {len(bad)} problem(s): {', '.join(r.id for r in bad)}" if bad else ""
+    return f"[health] {name}: {ok}/{len(counted)} ok{detail}"
+
+
+def _list_checks(printer: Printer) -> int:
+    from wastectl.health.registry import SPECS
+
+    rows = [
+        {
+            "id": spec.id,
+            "layer": str(spec.layer),
+            "severity": str(spec.severity),
+            "verifies": spec.verifies or spec.title,
+            "applies_to": spec.roles or "all nodes" if spec.layer is Layer.node else str(spec.layer),
+            "fix": spec.fix,
+        }
+        for spec in SPECS
+    ]
+    printer.result(
+        {"checks": rows},
+        lambda p: p.table(
+            f"{len(rows)} checks",
+            ["id", "layer", "severity", "verifies", "fix"],
+            [(r["id"], r["layer"], r["severity"], r["verifies"], r["fix"]) for r in rows],
+        ),
+    )
+    return int(ExitCode.OK)
 
 
 def _check_http_url(option: str, value: str) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,7 +18,19 @@ from wastectl.output import OutputFormat, OutputOption, Printer
 
 if TYPE_CHECKING:
     from wastectl.fleet.model import Inventory, Node
+    from wastectl.fleet.preflight import Preflight
+    from wastectl.fleet.ssh import Connection
     from wastectl.kube.client import KubeClient
+
+
+EXAMPLES = """
+Examples:
+
+  wastectl reset worker-1 --dry-run                 # every step, nothing touched
+  wastectl reset worker-1                           # asks to type worker-1
+  wastectl reset all --yes --drain-timeout 600      # workers first, then the master
+  wastectl reset storage --skip-drain --keep-node   # no Kubernetes API needed
+"""
 
 
 @dataclass
@@ -27,7 +41,10 @@ class NodeReport:
     evicted: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
     node_deleted: bool = False
+    cordoned: bool = False
+    failed_steps: list[str] = field(default_factory=list)
     error: str | None = None
+    uncordon: str | None = None  # the exact command to put the node back, when it stays cordoned
 
 
 def _order(inventory: Inventory, target: str) -> list[Node]:
@@ -66,11 +83,14 @@ def reset(
 ) -> int:
     """Reset NODE (or every node) like `kubeadm reset` plus the cleanup kubeadm leaves behind.
 
-    Order per node: cordon + drain through the Kubernetes API, then over SSH: kubeadm reset -f,
-    remove /etc/kubernetes /var/lib/etcd /var/lib/kubelet CNI config/binaries ~/.kube, delete
+    First a preflight on EVERY target (SSH reachable, host key verified, sudo works, tools
+    present): if one fails nothing is cordoned. Then per node: cordon + drain through the
+    Kubernetes API (waiting until evicted pods are gone), then over SSH: kubeadm reset -f, remove
+    /etc/kubernetes /var/lib/etcd /var/lib/kubelet CNI config/binaries ~/.kube, delete
     cni0/flannel.1/tunl0/vxlan.calico, flush iptables and IPVS, remove containers/images, restart
-    containerd; then the ResetLeftovers check and deletion of the Node object. `all` resets the
-    workers before the master. Asks to type the node (or cluster) name unless --yes.
+    containerd; then the ResetLeftovers check. The Node object is deleted only when every step
+    exited 0 and the check passed; a failure after cordon prints the exact uncordon command.
+    `all` resets the workers before the master. Asks to type the node (or cluster) name unless --yes.
     """
     from wastectl.fleet.reset import reset_steps
 
@@ -90,40 +110,58 @@ def reset(
         _confirm(inventory.cluster if target == "all" else nodes[0].name, what, printer)
     kube = None
     if use_api:
-        from wastectl.health.model import Layer
-        from wastectl.health.runner import HealthOptions, open_kube
+        from wastectl.kube.connect import open_api
 
         try:
-            kube = open_kube(
-                inventory,
-                HealthOptions(
-                    layers=frozenset({Layer.cluster}),
-                    ignore=frozenset(),
-                    kubeconfig=kubeconfig,
-                    accept_new=fleet.accept_new,
-                    root_prefix=root_prefix,
-                ),
+            kube = open_api(
+                inventory, kubeconfig=kubeconfig, accept_new=fleet.accept_new, root_prefix=root_prefix
             )
         except WastectlError as exc:
             raise WastectlError(
                 f"cannot reach the Kubernetes API to drain: {exc.message}",
                 hint="use --skip-drain --keep-node to reset without the API",
             ) from None
+    from wastectl.fleet.knownhosts import known_hosts_path
+    from wastectl.fleet.parallel import map_nodes
+    from wastectl.fleet.preflight import preflight
+
     try:
-        reports = [
-            _reset_node(
-                printer,
-                inventory,
+        checks = map_nodes(
+            nodes,
+            lambda node: preflight(
                 node,
-                kube,
-                fleet.accept_new,
-                skip_drain=skip_drain,
-                keep_node=keep_node,
-                drain_timeout=drain_timeout,
-                root_prefix=root_prefix,
-            )
-            for node in nodes
-        ]
+                known_hosts=known_hosts_path(inventory.cluster),
+                accept_new=fleet.accept_new,
+                cluster=inventory.cluster,
+                selector=inventory.selector_args,
+            ),
+            stop=threading.Event(),
+        )
+        failed = [check for check in checks if not check.ok]
+        if failed:
+            for check in checks:
+                if check.connection is not None:
+                    check.connection.close()
+            return _preflight_failed(printer, failed, len(nodes))
+        uncordon_hint = "kubectl" + (f" --kubeconfig {shlex.quote(str(kubeconfig))}" if kubeconfig else "")
+        reports = []
+        for node, check in zip(nodes, checks, strict=True):
+            assert check.connection is not None
+            with check.connection as conn:
+                reports.append(
+                    _reset_node(
+                        printer,
+                        inventory,
+                        node,
+                        kube,
+                        conn,
+                        skip_drain=skip_drain,
+                        keep_node=keep_node,
+                        drain_timeout=drain_timeout,
+                        root_prefix=root_prefix,
+                        kubectl=uncordon_hint,
+                    )
+                )
     finally:
         if kube is not None:
             kube.close()
@@ -140,22 +178,25 @@ def _dry_run(
     skip_drain: bool,
     keep_node: bool,
 ) -> int:
+    from wastectl.redact import redact
+
     plan = []
     for node in nodes:
-        actions = []
+        actions = [
+            f"preflight {node.name}: SSH {node.ssh.user}@{node.host}:{node.ssh.port} with a verified "
+            "host key, sudo -n true, tools present (every target before anything is cordoned)"
+        ]
         if not skip_drain:
             actions += [
                 f"PATCH /api/v1/nodes/<{node.name}> spec.unschedulable=true (cordon)",
-                f"evict every non-DaemonSet pod on {node.name} (POST .../pods/<pod>/eviction)",
+                f"evict every non-DaemonSet pod on {node.name} (POST .../pods/<pod>/eviction)"
+                " and wait until they are gone",
             ]
-        delete = [] if keep_node else [f"DELETE /api/v1/nodes/<{node.name}>"]
-        if node.is_control_plane:
-            actions += delete
         actions += [f"ssh {node.ssh.user}@{node.host}:{node.ssh.port}: {step.command}" for step in steps]
         actions.append(f"verify ResetLeftovers on {node.name}")
-        if not node.is_control_plane:
-            actions += delete
-        plan.append({"node": node.name, "role": node.role, "actions": actions})
+        if not keep_node:
+            actions.append(f"DELETE /api/v1/nodes/<{node.name}> (only if every step and the check passed)")
+        plan.append({"node": node.name, "role": node.role, "actions": [redact(a) for a in actions]})
 
     def render(p: Printer) -> None:
         p.out.print(
@@ -165,10 +206,32 @@ def _dry_run(
         for entry in plan:
             p.out.print(f"{entry['node']} ({entry['role']}):", markup=False)
             for number, action in enumerate(entry["actions"], 1):
-                p.out.print(f"  {number:>2}. {action}", markup=False)
+                p.out.print(f"  {number:>2}. {redact(action)}", markup=False)
 
     printer.result({"dry_run": True, "api": use_api, "nodes": plan}, render)
     return int(ExitCode.OK)
+
+
+def _preflight_failed(printer: Printer, failed: list[Preflight], total: int) -> int:
+    from rich.text import Text
+
+    data = {
+        "preflight": [{"node": f.node, "problems": f.problems} for f in failed],
+        "nodes": [],
+        "succeeded": 0,
+        "failed": total,
+    }
+
+    def render(p: Printer) -> None:
+        for f in failed:
+            for problem in f.problems:
+                p.out.print(Text("[ERROR ResetPreflight]", style="bold red") + Text(f": {f.node}: {problem}"))
+        p.out.print(
+            Text(f"preflight failed on {len(failed)} of {total} node(s): nothing was cordoned or reset")
+        )
+
+    printer.result(data, render, ok=False)
+    return int(ExitCode.FAILURE)
 
 
 def _reset_node(
@@ -176,20 +239,22 @@ def _reset_node(
     inventory: Inventory,
     node: Node,
     kube: KubeClient | None,
-    accept_new: bool,
+    conn: Connection,
     *,
     skip_drain: bool,
     keep_node: bool,
     drain_timeout: float,
     root_prefix: str,
+    kubectl: str,
 ) -> NodeReport:
+    """Cordon and drain, run every step (each exit status counts), verify, then delete the Node -
+    only when every step and the leftovers check passed."""
     from rich.markup import escape
 
-    from wastectl.fleet.knownhosts import known_hosts_path
     from wastectl.fleet.reset import leftovers, reset_steps, run_steps
-    from wastectl.fleet.ssh import Connection
     from wastectl.health.cluster import match_nodes
     from wastectl.kube import drain as k8s
+    from wastectl.kube.client import KubeError
 
     report = NodeReport(node.name)
 
@@ -197,8 +262,8 @@ def _reset_node(
         printer.info(escape(message))
 
     root_prefix = root_prefix.replace("{node}", node.name)
+    api_name = None
     try:
-        api_name = None
         if kube is not None:
             item = match_nodes(kube.items("/api/v1/nodes"), inventory).get(node.name)
             api_name = item["metadata"]["name"] if item else None
@@ -207,36 +272,39 @@ def _reset_node(
         if kube is not None and api_name and not skip_drain:
             say(f"[{node.name}] cordon {api_name}")
             k8s.cordon(kube, api_name)
+            report.cordoned = True
             say(f"[{node.name}] drain {api_name}")
             report.evicted = k8s.drain(kube, api_name, timeout=drain_timeout, say=say)
-        if kube is not None and api_name and not keep_node and node.is_control_plane:
-            report.node_deleted = k8s.delete_node(kube, api_name)  # before the API server goes away
-        with Connection(
-            node,
-            known_hosts=known_hosts_path(inventory.cluster),
-            accept_new=accept_new,
-            cluster=inventory.cluster,
-            selector=inventory.selector_args,
-        ) as conn:
-            results = run_steps(
-                conn, reset_steps(root_prefix), lambda step: say(f"[{node.name}] {step.title}")
+        results = run_steps(conn, reset_steps(root_prefix), lambda step: say(f"[{node.name}] {step.title}"))
+        failed_steps = report.failed_steps
+        for result in results:
+            report.steps.append(
+                {"step": result.title, "exit_status": result.exit_status, "output": result.output[-2000:]}
             )
-            for result in results:
-                report.steps.append(
-                    {"step": result.title, "exit_status": result.exit_status, "output": result.output[-2000:]}
-                )
-                if result.exit_status != 0:
-                    say(f"[{node.name}] {result.title}: exit {result.exit_status}: {result.output[-300:]}")
-            report.leftovers = leftovers(conn, root_prefix)
+            if result.exit_status != 0:
+                failed_steps.append(f"{result.title} (exit {result.exit_status})")
+                say(f"[{node.name}] {result.title}: exit {result.exit_status}: {result.output[-300:]}")
+        report.leftovers = leftovers(conn, root_prefix)
+        problems = [f"step failed: {step}" for step in failed_steps]
         if report.leftovers:
-            report.error = "ResetLeftovers: " + "; ".join(report.leftovers)
-            return report
-        if kube is not None and api_name and not keep_node and not node.is_control_plane:
+            problems.append("ResetLeftovers: " + "; ".join(report.leftovers))
+        if problems:
+            report.error = "; ".join(problems)
+        elif kube is not None and api_name and not keep_node:
             say(f"[{node.name}] delete Node {api_name}")
-            report.node_deleted = k8s.delete_node(kube, api_name)
-        report.ok = True
+            try:
+                report.node_deleted = k8s.delete_node(kube, api_name)
+            except KubeError as exc:
+                if exc.status is not None or not node.is_control_plane:
+                    raise
+                say(f"[{node.name}] the API server went away with the control plane; nothing to delete")
+            report.ok = True
+        else:
+            report.ok = True
     except WastectlError as exc:
         report.error = exc.message
+    if not report.ok and report.cordoned and api_name:
+        report.uncordon = f"{kubectl} uncordon {api_name}"
     return report
 
 
@@ -252,8 +320,15 @@ def _summary(printer: Printer, reports: list[NodeReport]) -> int:
                 p.out.print(
                     Text("[ERROR ResetLeftovers]", style="bold red") + Text(f": {r.node}: {leftover}")
                 )
-            if r.error and not r.leftovers:
+            for step in r.failed_steps:
+                p.out.print(Text("[ERROR ResetStep]", style="bold red") + Text(f": {r.node}: {step}"))
+            if r.error and not r.leftovers and not r.failed_steps:
                 p.out.print(Text("[ERROR Reset]", style="bold red") + Text(f": {r.node}: {r.error}"))
+            if r.uncordon:
+                p.out.print(
+                    Text(f"{r.node} is still cordoned; once fixed, put it back in service with: ")
+                    + Text(r.uncordon, style="bold")
+                )
         p.table(
             "reset summary",
             ["node", "result", "evicted", "Node deleted", "error"],

@@ -13,8 +13,38 @@ from wastectl.fleet.cli import FleetArgs, fleet_options
 from wastectl.fleet.dashdash import remote_command
 from wastectl.output import OutputFormat, OutputOption, Printer
 
+SSH_EXAMPLES = """
+Examples:
+
+  wastectl ssh master                               # interactive shell
+  wastectl ssh worker-1 -- sudo systemctl status kubelet
+  echo hi | wastectl ssh master -- cat              # stdin is forwarded
+  wastectl ssh master -- bash -s < fix-node.sh      # run a local script
+  wastectl ssh master -t -- sudo crictl ps -a | less
+  wastectl ssh worker-1 --jump ubuntu@bastion:22 --accept-new -- uptime
+"""
+
+EXEC_EXAMPLES = """
+Examples:
+
+  wastectl exec --all -- uptime
+  wastectl exec --role worker --timeout 30 -- sudo systemctl restart kubelet
+  wastectl exec worker-1 worker-2 --forks 1 -o json -- 'df -h /'
+"""
+
+KNOWN_HOSTS_EXAMPLES = """
+Examples:
+
+  wastectl known-hosts list --cluster sesacthon
+  wastectl known-hosts forget worker-1 --inventory inventory.yaml
+  wastectl known-hosts fetch --all --source ec2
+"""
+
+
 known_hosts_app = typer.Typer(
-    help="The per-cluster known_hosts file wastectl verifies host keys with.", no_args_is_help=True
+    help="The per-cluster known_hosts file wastectl verifies host keys with.",
+    no_args_is_help=True,
+    epilog=KNOWN_HOSTS_EXAMPLES,
 )
 
 
@@ -66,12 +96,18 @@ def exec_(
     names: Annotated[list[str] | None, typer.Argument(metavar="[NODE]...", help="Nodes to run on.")] = None,
     all_nodes: Annotated[bool, typer.Option("--all", "-a", help="Every node.")] = False,
     role: Annotated[str | None, typer.Option("--role", "-r", help="Every node with this role.")] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", min=0.1, help="Seconds per node for CMD; then it is stopped (exit 124)."),
+    ] = None,
+    forks: Annotated[int, typer.Option("--forks", "-f", min=1, max=256, help="Nodes at a time.")] = 32,
     output: OutputOption = OutputFormat.table,
 ) -> int:
     """Run `-- CMD` on many nodes in parallel, with per-node output, exit codes and a summary.
 
     Exit 0 when every node succeeded, 3 when some failed, 1 when all failed, 130 on Ctrl-C
-    (remote commands are terminated and the summary is still printed).
+    (remote commands are terminated and the summary is still printed). --timeout stops CMD on
+    a node after that many seconds (exit 124 for it); --forks bounds how many nodes run at once.
     """
     import threading
 
@@ -104,9 +140,10 @@ def exec_(
             stop=stop,
             on_line=on_line,
             selector=inventory.selector_args,
+            timeout=timeout,
         )
 
-    outcomes = map_nodes(chosen, work, stop=stop)
+    outcomes = map_nodes(chosen, work, stop=stop, forks=forks)
     return _summarise(printer, outcomes, interrupted=stop.is_set())
 
 
@@ -160,7 +197,7 @@ def _summarise(printer: Printer, outcomes: list[Any], *, interrupted: bool) -> i
     return int(ExitCode.FAILURE if not ok else ExitCode.PARTIAL)
 
 
-@known_hosts_app.command("forget")
+@known_hosts_app.command("forget", epilog=KNOWN_HOSTS_EXAMPLES)
 @fleet_options
 def forget(fleet: FleetArgs, node: Annotated[str, typer.Argument(help="Node whose key to forget.")]) -> None:
     """Forget NODE's recorded host key (after a rebuild); the next connect needs --accept-new."""
@@ -179,7 +216,7 @@ def forget(fleet: FleetArgs, node: Annotated[str, typer.Argument(help="Node whos
     )
 
 
-@known_hosts_app.command("fetch")
+@known_hosts_app.command("fetch", epilog=KNOWN_HOSTS_EXAMPLES)
 @fleet_options
 def fetch(
     *,
@@ -222,7 +259,7 @@ def fetch(
     return int(ExitCode.OK)
 
 
-@known_hosts_app.command("list")
+@known_hosts_app.command("list", epilog=KNOWN_HOSTS_EXAMPLES)
 @fleet_options
 def list_(fleet: FleetArgs, output: OutputOption = OutputFormat.table) -> None:
     """Show the host keys recorded for the cluster."""

@@ -1,7 +1,7 @@
 """Command-line options shared by every fleet command (nodes, ssh, exec, health, reset, known-hosts).
 
 `@fleet_options` appends the inventory and SSH options to a command's signature and hands the
-command one `FleetArgs` instead, so the 13 options are declared once. No heavy imports here.
+command one `FleetArgs` instead, so the shared options are declared once. No heavy imports here.
 """
 
 from __future__ import annotations
@@ -27,9 +27,18 @@ class FleetArgs:
     accept_new: bool
 
     def resolve(self) -> Any:
+        """The inventory; whatever its source found odd is said on stderr (never on stdout)."""
         from wastectl.fleet.inventory import resolve
+        from wastectl.output import stderr_console
 
-        return resolve(self.inventory)
+        inventory = resolve(self.inventory)
+        if inventory.warnings:
+            from rich.text import Text
+
+            console = stderr_console()
+            for warning in inventory.warnings:
+                console.print(Text("warning: ", style="yellow") + Text(warning))
+        return inventory
 
 
 def _opt(*decls: str, help: str, envvar: str | None = None, **kw: Any) -> Any:
@@ -87,6 +96,28 @@ _PARAMS: list[tuple[str, Any, Any]] = [
         None,
     ),
     (
+        "tag_key",
+        Annotated[
+            str,
+            _opt(
+                "--tag-key", help="EC2 tag key that marks the cluster's instances.", envvar="WASTECTL_TAG_KEY"
+            ),
+        ],
+        "Cluster",
+    ),
+    (
+        "tag_value",
+        Annotated[
+            str | None,
+            _opt(
+                "--tag-value",
+                help="EC2 tag value (default: the cluster name).",
+                envvar="WASTECTL_TAG_VALUE",
+            ),
+        ],
+        None,
+    ),
+    (
         "ssh_user",
         Annotated[
             str | None, _opt("--user", "-l", help="SSH user (default ubuntu).", envvar="WASTECTL_SSH_USER")
@@ -110,7 +141,7 @@ _PARAMS: list[tuple[str, Any, Any]] = [
         "jump",
         Annotated[
             str | None,
-            _opt("--jump", "-J", help="Bastion as [user@]host[:port].", envvar="WASTECTL_SSH_JUMP"),
+            _opt("--jump", "-J", help="Bastion as \\[user@]host\\[:port].", envvar="WASTECTL_SSH_JUMP"),
         ],
         None,
     ),
@@ -175,6 +206,8 @@ def fleet_options(func: F) -> F:
             tf_outputs=values["tf_outputs"],
             region=values["region"],
             endpoint_url=values["endpoint_url"],
+            cluster_tag=values["tag_key"],
+            cluster_tag_value=values["tag_value"],
             ssh={k: v for k, v in ssh.items() if v is not None},
         )
         kwargs["fleet"] = FleetArgs(inventory=options, accept_new=values["accept_new"])

@@ -95,29 +95,61 @@ def _write(stream: TextIO, data: bytes) -> None:
         stream.flush()
 
 
-def run_streaming(conn: Connection, command: str, *, pty: bool) -> int:
-    """`wastectl ssh NODE -- CMD`: stream stdout/stderr through as they arrive; return the exit status."""
-    channel = conn.open_session()
-    if pty:
-        cols, rows = _size(sys.stdin.fileno())
-        channel.get_pty(width=cols, height=rows)
-    channel.exec_command(command)
-    channel.settimeout(0.1)
+def _stdin_fd() -> int | None:
+    """The local stdin's descriptor, or None when there is none to read (closed, or a test capture)."""
     try:
-        while not (
-            channel.exit_status_ready() and not channel.recv_ready() and not channel.recv_stderr_ready()
-        ):
-            if channel.recv_stderr_ready():
-                _write(sys.stderr, channel.recv_stderr(65536))
-            if channel.recv_ready():
-                data = channel.recv(65536)
-                if not data:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+    return fd
+
+
+def run_streaming(conn: Connection, command: str, *, pty: bool) -> int:
+    """`wastectl ssh NODE -- CMD`: stream stdout/stderr through as they arrive, forward stdin (a pipe
+    or a file: `bash -s < script`; keystrokes in raw mode with a pty); return the exit status."""
+    channel = conn.open_session()
+    fd = _stdin_fd()
+    if pty:
+        cols, rows = _size(fd if fd is not None else 0)
+        channel.get_pty(term=os.environ.get("TERM", "xterm-256color"), width=cols, height=rows)
+    channel.exec_command(command)
+    stdin_open = fd is not None
+    if not stdin_open:
+        channel.shutdown_write()
+    raw = _raw(fd) if pty and fd is not None else contextlib.nullcontext()
+    try:
+        with raw:
+            while True:
+                readers: list[Any] = [channel, fd] if stdin_open else [channel]
+                ready, _, _ = select.select(readers, [], [], 0.1)
+                if stdin_open and fd is not None and fd in ready:
+                    data = os.read(fd, 65536)
+                    if data:
+                        channel.sendall(data)
+                    else:  # EOF: the remote command sees its stdin end (a pty gets ^D)
+                        stdin_open = False
+                        if pty:
+                            channel.sendall(b"\x04")
+                        else:
+                            channel.shutdown_write()
+                while channel.recv_stderr_ready():
+                    _write(sys.stderr, channel.recv_stderr(65536))
+                if channel.recv_ready():
+                    data = channel.recv(65536)
+                    if not data:
+                        break
+                    _write(sys.stdout, data)
+                    continue
+                if (
+                    channel.exit_status_ready()
+                    and not channel.recv_ready()
+                    and not channel.recv_stderr_ready()
+                ):
                     break
-                _write(sys.stdout, data)
-            else:
-                select.select([channel], [], [], 0.1)
         while channel.recv_stderr_ready():
             _write(sys.stderr, channel.recv_stderr(65536))
+        while channel.recv_ready():
+            _write(sys.stdout, channel.recv(65536))
         return channel.recv_exit_status()
     finally:
         channel.close()

@@ -5,7 +5,8 @@ Sources are tried in this order unless one is forced with `--source`:
 1. static   `--inventory PATH`, else `$XDG_CONFIG_HOME/wastectl/inventory.yaml`
 2. terraform `--tf-outputs PATH`, else `$XDG_STATE_HOME/wastectl/terraform/<cluster>/outputs.json`
    (the `terraform output -json` file `wastectl infra apply` saves)
-3. ec2      running instances tagged `<cluster-tag>=<cluster>` (only tried when AWS credentials are
+3. ec2      instances in any live state tagged `<--tag-key>=<--tag-value>` (default
+   `Cluster=<cluster>`), else named `k8s-*` with a warning (only tried when AWS credentials are
    configured, or forced with `--source ec2`)
 
 Nothing here knows how many nodes a cluster has: the predecessor's scripts broke every time it grew.
@@ -42,6 +43,7 @@ class InventoryOptions:
     region: str | None = None
     endpoint_url: str | None = None  # EC2 endpoint (tests: a moto server)
     cluster_tag: str = "Cluster"
+    cluster_tag_value: str | None = None  # default: the cluster name
     ssh: dict[str, Any] = field(default_factory=dict)  # SSHConfig overrides from the command line
 
 
@@ -85,14 +87,17 @@ def resolve(options: InventoryOptions) -> Inventory:
         inventory = sources.load_ec2(options)
         if inventory.nodes:
             return inventory
+        value = options.cluster_tag_value or options.cluster
         tried.append(
-            f"EC2 {inventory.source}: no running instance tagged {options.cluster_tag}={options.cluster}"
+            f"EC2 {inventory.source}: no instance tagged {options.cluster_tag}={value} "
+            "and none named k8s-* (pending, running, stopping or stopped)"
         )
     elif want is Source.auto:
         tried.append("EC2 (skipped: no AWS credentials configured)")
     raise WastectlError(
         f"no inventory found for cluster {options.cluster!r}; tried: " + "; ".join(tried),
-        hint="pass --inventory FILE (static YAML), --tf-outputs FILE, or --source ec2 with AWS credentials",
+        hint="pass --inventory FILE (static YAML), --tf-outputs FILE, or --source ec2 with AWS credentials "
+        "(--tag-key/--tag-value when the instances carry another tag than Cluster=<cluster>)",
         exit_code=ExitCode.USAGE,
     )
 
@@ -105,7 +110,15 @@ def ssh_defaults(raw: dict[str, Any] | None, options: InventoryOptions) -> SSHCo
     return base.merged(**options.ssh)
 
 
+SSH_KEYS = frozenset(
+    {"user", "port", "key", "jump", "connect_timeout", "banner_timeout", "auth_timeout", "agent"}
+)
+
+
 def _ssh_fields(raw: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(raw) - SSH_KEYS)
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(SSH_KEYS))}")
     out: dict[str, Any] = {}
     for key in ("user", "jump"):
         if raw.get(key) is not None:

@@ -10,6 +10,8 @@ from wastectl.errors import UsageError
 
 #: Roles reset and health treat specially; any other role string is accepted as-is.
 CONTROL_PLANE_ROLES = frozenset({"master", "control-plane", "controlplane"})
+#: EC2 states in which an instance belongs to the cluster but cannot be reached.
+NOT_RUNNING = frozenset({"stopped", "stopping", "pending"})
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Node:
 
     @property
     def is_control_plane(self) -> bool:
-        return self.role in CONTROL_PLANE_ROLES
+        return self.role.lower() in CONTROL_PLANE_ROLES
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +74,8 @@ class Inventory:
     nodes: tuple[Node, ...]
     kubeconfig: Path | None = None
     api_url: str | None = None  # the app's public base URL (API /readyz through the ingress)
+    warnings: tuple[str, ...] = ()  # what the source found odd (printed on stderr by every command)
+    readonly_kubeconfig: Path | None = None  # a read-only identity for `health` (docs/fleet.md)
 
     @property
     def selector_args(self) -> str:
@@ -106,7 +110,7 @@ class Inventory:
         if all_nodes:
             return list(self.nodes)
         if role is not None:
-            chosen = [node for node in self.nodes if node.role == role]
+            chosen = [node for node in self.nodes if node.role.lower() == role.lower()]
             if not chosen:
                 roles = sorted({node.role for node in self.nodes})
                 raise UsageError(f"no node has role {role!r}", hint="roles: " + ", ".join(roles))

@@ -31,7 +31,9 @@ class ExecOutcome:
     interrupted: bool = False
 
 
-def map_nodes(nodes: Sequence[Node], work: Callable[[Node], T], *, stop: threading.Event) -> list[T]:
+def map_nodes(
+    nodes: Sequence[Node], work: Callable[[Node], T], *, stop: threading.Event, forks: int = MAX_WORKERS
+) -> list[T]:
     """`work(node)` for every node concurrently, results in node order.
 
     Ctrl-C in the main thread sets `stop` (workers poll it, wind down and return what they have) and
@@ -39,7 +41,7 @@ def map_nodes(nodes: Sequence[Node], work: Callable[[Node], T], *, stop: threadi
     """
     if not nodes:
         return []
-    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(nodes)), thread_name_prefix="node") as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(forks, len(nodes))), thread_name_prefix="node") as pool:
         futures: list[Future[T]] = [pool.submit(work, node) for node in nodes]
         try:
             while not all(f.done() for f in futures):
@@ -61,7 +63,9 @@ def exec_on_node(
     stop: threading.Event,
     on_line: Callable[[str, str], None],
     selector: str | None = None,
+    timeout: float | None = None,
 ) -> ExecOutcome:
+    """`timeout`: seconds for the command; past it the channel is closed (SIGHUP) and exit is 124."""
     started = time.monotonic()
     try:
         conn = Connection(
@@ -88,6 +92,17 @@ def exec_on_node(
                     "interrupted",
                     time.monotonic() - started,
                     interrupted=True,
+                )
+            if timeout is not None and time.monotonic() - started > timeout:
+                channel.close()  # sshd hangs up the pty: the remote command gets SIGHUP
+                if pending:
+                    on_line(node.name, pending)
+                return ExecOutcome(
+                    node.name,
+                    124,
+                    "".join(chunks),
+                    f"timed out after {timeout:g}s",
+                    time.monotonic() - started,
                 )
             try:
                 data = channel.recv(65536)

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from wastectl.fleet.inventory import InventoryOptions
 
 _NODE_KEYS = {"name", "role", "host", "port", "user", "key", "jump", "private_ip", "instance_id"}
+#: Top-level keys of a static inventory (docs/fleet.md; `wastectl nodes --help`). Add new ones here.
+TOP_KEYS = {"cluster", "ssh", "nodes", "kubeconfig", "readonly_kubeconfig", "api_url"}
 
 
 def load_static(path: Path, options: InventoryOptions) -> Inventory:
@@ -28,6 +30,9 @@ def load_static(path: Path, options: InventoryOptions) -> Inventory:
         raise bad_file(path, f"not YAML ({exc})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("nodes"), list) or not raw["nodes"]:
         raise bad_file(path, "expected a mapping with a non-empty `nodes:` list")
+    unknown = sorted(set(raw) - TOP_KEYS)
+    if unknown:
+        raise bad_file(path, f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(TOP_KEYS))}")
     if raw.get("ssh") is not None and not isinstance(raw["ssh"], dict):
         raise bad_file(path, "`ssh:` must be a mapping")
     try:
@@ -43,12 +48,14 @@ def load_static(path: Path, options: InventoryOptions) -> Inventory:
         raise bad_file(path, "duplicate node names: " + ", ".join(duplicates))
     base = path.parent
     kubeconfig = raw.get("kubeconfig")
+    readonly = raw.get("readonly_kubeconfig")
     return Inventory(
         cluster=str(raw.get("cluster") or options.cluster),
         source=f"static:{path}",
         nodes=tuple(nodes),
         kubeconfig=(base / Path(str(kubeconfig)).expanduser()) if kubeconfig else None,
         api_url=str(raw["api_url"]) if raw.get("api_url") else None,
+        readonly_kubeconfig=(base / Path(str(readonly)).expanduser()) if readonly else None,
     )
 
 
@@ -72,7 +79,7 @@ def _static_node(path: Path, index: int, item: Any, defaults: SSHConfig, options
         raise bad_file(path, f"nodes[{index}]: port {ssh.port} out of range")
     return Node(
         name=str(item["name"]),
-        role=str(item.get("role") or "worker"),
+        role=str(item.get("role") or "worker").lower(),  # `Master` is the control plane too
         host=str(item["host"]),
         ssh=ssh,
         instance_id=item.get("instance_id"),
@@ -100,7 +107,7 @@ def load_terraform(path: Path, options: InventoryOptions) -> Inventory:
         nodes.append(
             Node(
                 name=str(name).removeprefix("k8s-"),
-                role=str(attrs.get("role") or "worker"),
+                role=str(attrs.get("role") or "worker").lower(),
                 host=str(host),
                 ssh=ssh,
                 instance_id=attrs.get("instance_id"),
@@ -123,30 +130,63 @@ def ec2_client(options: InventoryOptions) -> Any:
     )
 
 
+EC2_STATES = ["pending", "running", "stopping", "stopped"]  # terminated ones are no longer the cluster's
+NAME_PATTERN = "k8s-*"  # how the predecessor's Terraform named the instances
+
+
 def load_ec2(options: InventoryOptions) -> Inventory:
-    """Running instances tagged `<cluster_tag>=<cluster>`; the node name is the `Name` tag minus `k8s-`."""
+    """Instances in any live state tagged `<tag key>=<tag value>`; the node name is the `Name` tag
+    minus `k8s-`. Instances named `k8s-*` without the tag (the predecessor's) are used, with a
+    warning, when nothing is tagged; otherwise they are reported with the tag to add."""
     from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
     client = ec2_client(options)
     where = f"{client.meta.region_name} at {client.meta.endpoint_url}"
-    filters = [
-        {"Name": f"tag:{options.cluster_tag}", "Values": [options.cluster]},
-        {"Name": "instance-state-name", "Values": ["running"]},
-    ]
+    key, value = options.cluster_tag, options.cluster_tag_value or options.cluster
+    states = {"Name": "instance-state-name", "Values": EC2_STATES}
     ssh = ssh_defaults(None, options)
-    nodes: list[Node] = []
-    try:
+
+    def query(filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        found = []
         for page in client.get_paginator("describe_instances").paginate(Filters=filters):
             for reservation in page["Reservations"]:
-                nodes.extend(_ec2_node(instance, ssh) for instance in reservation["Instances"])
+                found.extend(reservation["Instances"])
+        return found
+
+    try:
+        tagged = query([{"Name": f"tag:{key}", "Values": [value]}, states])
+        named = query([{"Name": "tag:Name", "Values": [NAME_PATTERN]}, states])
     except (BotoCoreError, ClientError) as exc:
         raise WastectlError(
             f"EC2 inventory failed ({where}): {exc}",
             hint="check AWS credentials, --region and --aws-endpoint-url",
             exit_code=ExitCode.USAGE,
         ) from None
+    seen = {instance["InstanceId"] for instance in tagged}
+    untagged = [
+        i for i in named if i["InstanceId"] not in seen and key not in {t["Key"] for t in i.get("Tags", [])}
+    ]
+    warnings: list[str] = []
+    chosen = tagged
+    if untagged:
+        ids = " ".join(sorted(i["InstanceId"] for i in untagged))
+        add = f"aws ec2 create-tags --resources {ids} --tags Key={key},Value={value}"
+        if not tagged:
+            chosen = untagged
+            warnings.append(
+                f"no instance is tagged {key}={value}; using {len(untagged)} instance(s) named "
+                f"{NAME_PATTERN} instead. Tag them so other tools find them too: {add}"
+            )
+        else:
+            warnings.append(
+                f"{len(untagged)} instance(s) named {NAME_PATTERN} are not tagged {key}={value} and were "
+                f"left out ({ids}); if they belong to this cluster: {add}"
+            )
+    nodes = [_ec2_node(instance, ssh) for instance in chosen]
     nodes.sort(key=lambda node: (not node.is_control_plane, node.name))
-    return Inventory(cluster=options.cluster, source=f"ec2:{where}", nodes=tuple(nodes))
+    return Inventory(
+        cluster=options.cluster, source=f"ec2:{where}", nodes=tuple(nodes), warnings=tuple(warnings)
+    )
 
 
 def _ec2_node(instance: dict[str, Any], ssh: SSHConfig) -> Node:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wastectl.errors import WastectlError
+from wastectl.exitcodes import ExitCode
 from wastectl.fleet.knownhosts import append, host_entry
 
 if TYPE_CHECKING:
@@ -63,8 +64,20 @@ def _policy(known_hosts: Path, accept_new: bool, target: Target) -> Any:
                 )
             client.get_host_keys().add(hostname, key.get_name(), key)
             append(known_hosts, f"{hostname} {key.get_name()} {key.get_base64()}")
+            _say_recorded(target, hostname, f"{key.get_name()} {fingerprint}", known_hosts)
 
     return Policy()
+
+
+def _say_recorded(target: Target, hostname: str, key: str, known_hosts: Path) -> None:
+    """--accept-new trusts on first use: say exactly which key was trusted, so it can be compared."""
+    from rich.text import Text
+
+    from wastectl.output import stderr_console
+
+    stderr_console().print(
+        Text(f"recorded host key for node {target.name} ({hostname}): {key} in {known_hosts}", style="yellow")
+    )
 
 
 def _auth_description(cfg: SSHConfig) -> str:
@@ -92,7 +105,11 @@ def _open(
             hint="pass --key FILE, or --agent with keys in ssh-agent",
         )
     if cfg.key is not None and not cfg.key.is_file():
-        raise SSHError(f"SSH key {cfg.key} for node {target.name} does not exist", hint="check --key")
+        raise SSHError(
+            f"SSH key {cfg.key} for node {target.name} does not exist",
+            hint="check --key (or the inventory's ssh.key)",
+            exit_code=ExitCode.USAGE,  # configuration, not the node
+        )
     client = paramiko.SSHClient()
     if known_hosts.is_file():
         client.get_host_keys().load(str(known_hosts))
@@ -137,7 +154,7 @@ def _open(
         ) from None
     except (paramiko.SSHException, OSError, EOFError) as exc:
         client.close()
-        reason = "timed out" if isinstance(exc, socket.timeout) else str(exc) or type(exc).__name__
+        reason = _reason(exc, cfg)
         raise SSHError(
             f"node {target.name} ({where}) is unreachable: {reason}",
             hint="is the instance running and port open? see `wastectl nodes`",
@@ -145,11 +162,39 @@ def _open(
     return client
 
 
+def _reason(exc: BaseException, cfg: SSHConfig) -> str:
+    """Why a connect failed, in our words (never paramiko's `[Errno None] ...` or `No existing session`)."""
+    import errno
+    import os
+
+    from paramiko.ssh_exception import NoValidConnectionsError
+
+    if isinstance(exc, NoValidConnectionsError):
+        codes = {getattr(e, "errno", None) for e in exc.errors.values()}
+        if codes <= {errno.ECONNREFUSED}:
+            return "connection refused (is sshd running and the port right?)"
+        return "cannot connect: " + "; ".join(
+            sorted({str(getattr(e, "strerror", e)) for e in exc.errors.values()})
+        )
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return f"no answer within {cfg.connect_timeout:g}s (connect timeout)"
+    if isinstance(exc, EOFError):
+        return "the node closed the connection during the SSH handshake"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return os.strerror(exc.errno).lower()
+    text = str(exc)
+    if "No existing session" in text:
+        return f"the SSH handshake did not finish within {cfg.auth_timeout:g}s"
+    if "protocol banner" in text:
+        return f"no SSH banner within {cfg.banner_timeout:g}s (is this port an SSH server?)"
+    return text or type(exc).__name__
+
+
 def _parse_jump(jump: str, default_user: str) -> tuple[str, str, int]:
     user, _, hostport = jump.rpartition("@")
     host, _, port = hostport.partition(":")
     if not host or (port and not port.isdigit()):
-        raise SSHError(f"bad jump host {jump!r}: expected [user@]host[:port]")
+        raise SSHError(f"bad jump host {jump!r}: expected [user@]host[:port]", exit_code=ExitCode.USAGE)
     return user or default_user, host, int(port or 22)
 
 
@@ -166,9 +211,17 @@ class Connection:
         selector: str | None = None,
     ) -> None:
         """`selector`: the inventory options (`Inventory.selector_args`) quoted in the changed-key hint."""
+        from wastectl.fleet.model import NOT_RUNNING
+
         self.node = node
         self._bastion: paramiko.SSHClient | None = None
         cfg = node.ssh
+        if node.state in NOT_RUNNING:
+            raise SSHError(
+                f"node {node.name}: instance {node.instance_id} is {node.state}",
+                hint=f"start it: aws ec2 start-instances --instance-ids {node.instance_id}"
+                + (f" --region {node.availability_zone[:-1]}" if node.availability_zone else ""),
+            )
         sock = None
         if cfg.jump:
             user, host, port = _parse_jump(cfg.jump, cfg.user)
@@ -188,8 +241,9 @@ class Connection:
                 )
             except Exception as exc:
                 self._bastion.close()
+                reason = getattr(exc, "strerror", None) or _reason(exc, cfg)
                 raise SSHError(
-                    f"bastion {host} could not reach node {node.name} ({node.host}:{cfg.port}): {exc}"
+                    f"bastion {host} could not reach node {node.name} ({node.host}:{cfg.port}): {reason}"
                 ) from None
         try:
             self.client = _open(

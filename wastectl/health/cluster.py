@@ -46,17 +46,31 @@ def match_nodes(kube_nodes: list[dict[str, Any]], inventory: Inventory) -> dict[
 
 
 def nodes_ready(kube: KubeClient, inventory: Inventory) -> str:
-    matched = match_nodes(kube.items("/api/v1/nodes"), inventory)
+    """Every inventory node registered and Ready, and no Node the inventory does not know about:
+    a NotReady Node missing from the inventory is an error too, a Ready one a warning."""
+    items = kube.items("/api/v1/nodes")
+    matched = match_nodes(items, inventory)
+    known = {id(item) for item in matched.values() if item is not None}
+    strangers = [item for item in items if id(item) not in known]
     missing = [name for name, item in matched.items() if item is None]
     not_ready = [
         name for name, item in matched.items() if item is not None and _condition(item, "Ready") != "True"
     ]
+    strangers_down = [i["metadata"]["name"] for i in strangers if _condition(i, "Ready") != "True"]
+    strangers_up = [i["metadata"]["name"] for i in strangers if _condition(i, "Ready") == "True"]
     ready = len(matched) - len(missing) - len(not_ready)
     summary = f"{ready}/{len(matched)} inventory nodes Ready"
-    if missing or not_ready:
-        detail = [f"not registered: {', '.join(missing)}"] if missing else []
-        detail += [f"NotReady: {', '.join(not_ready)}"] if not_ready else []
+    detail = [f"not registered: {', '.join(missing)}"] if missing else []
+    detail += [f"NotReady: {', '.join(not_ready)}"] if not_ready else []
+    detail += [f"NotReady and not in the inventory: {', '.join(strangers_down)}"] if strangers_down else []
+    if detail:
         raise fail(f"{summary}; " + "; ".join(detail))
+    if strangers_up:
+        raise warn(
+            f"{summary}; registered but not in the inventory ({inventory.source}): "
+            + ", ".join(strangers_up)
+            + " (add them to the inventory, or kubectl delete node NAME)"
+        )
     return summary
 
 
@@ -126,6 +140,51 @@ def cni_daemonset(kube: KubeClient, inventory: Inventory) -> str:
     return ", ".join(seen)
 
 
+def kube_proxy(kube: KubeClient, inventory: Inventory) -> str:
+    sets = {d["metadata"]["name"]: d for d in kube.items("/apis/apps/v1/namespaces/kube-system/daemonsets")}
+    ds = sets.get("kube-proxy")
+    if ds is None:
+        if "cilium" in sets:
+            return "no kube-proxy: cilium replaces it"
+        raise fail("no kube-proxy DaemonSet in kube-system and no replacement (cilium) found")
+    status = ds.get("status", {})
+    desired, ready = status.get("desiredNumberScheduled", 0), status.get("numberReady", 0)
+    if desired == 0 or ready < desired:
+        raise fail(f"kube-proxy {ready}/{desired} ready")
+    return f"kube-proxy {ready}/{desired} ready"
+
+
+def _minor(version: str) -> tuple[int, int] | None:
+    import re
+
+    match = re.match(r"v?(\d+)\.(\d+)", version or "")
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def kubelet_skew(kube: KubeClient, inventory: Inventory) -> str:
+    """Kubernetes' version skew policy: a kubelet never newer than the API server, at most 3 minors older."""
+    server = str((kube.get("/version") or {}).get("gitVersion", ""))
+    api = _minor(server)
+    if api is None:
+        raise fail(f"cannot read the API server version from /version: {server!r}")
+    bad, differ = [], []
+    for node in kube.items("/api/v1/nodes"):
+        kubelet = str(node.get("status", {}).get("nodeInfo", {}).get("kubeletVersion", ""))
+        minor = _minor(kubelet)
+        name = node["metadata"]["name"]
+        if minor is None:
+            continue
+        if minor > api or minor[0] != api[0] or api[1] - minor[1] > 3:
+            bad.append(f"{name} {kubelet}")
+        elif minor != api:
+            differ.append(f"{name} {kubelet}")
+    if bad:
+        raise fail(f"API server {server}; kubelet outside the supported skew: {', '.join(bad)}")
+    if differ:
+        raise warn(f"API server {server}; older kubelets (supported, upgrade soon): {', '.join(differ)}")
+    return f"every kubelet matches the API server {server}"
+
+
 CLUSTER_CHECKS: dict[str, ClusterCheck] = {
     "APIServerReady": api_ready,
     "NodesReady": nodes_ready,
@@ -133,4 +192,6 @@ CLUSTER_CHECKS: dict[str, ClusterCheck] = {
     "KubeSystemPods": kube_system_pods,
     "CoreDNS": coredns,
     "CNIDaemonSet": cni_daemonset,
+    "KubeProxy": kube_proxy,
+    "KubeletSkew": kubelet_skew,
 }

@@ -14,6 +14,7 @@ class Layer(StrEnum):
 
 
 class Severity(StrEnum):
+    critical = "critical"  # the cluster cannot work without it: a failure caps the score below 50
     error = "error"  # a failure makes the cluster unhealthy (exit 1)
     warning = "warning"  # reported and scored, but the cluster still counts as healthy
 
@@ -26,6 +27,11 @@ class Status(StrEnum):
     skip = "skip"  # not applicable / not configured: not scored
 
 
+#: How much one check weighs in the score, by severity (a critical failure also caps it).
+WEIGHT = {Severity.critical: 10.0, Severity.error: 3.0, Severity.warning: 1.0}
+CRITICAL_CAP = 40
+
+
 @dataclass(frozen=True)
 class CheckSpec:
     id: str
@@ -34,6 +40,8 @@ class CheckSpec:
     title: str
     fix: str
     timeout: float = 10.0
+    verifies: str = ""  # what the check looks at, for `health --list` (the title when empty)
+    roles: str = ""  # "control-plane": node checks that only apply there
 
 
 @dataclass(frozen=True)

@@ -15,17 +15,23 @@ from pathlib import Path
 from wastectl.fleet.model import Node
 from wastectl.fleet.ssh import CommandResult, Connection, SSHError
 from wastectl.health.batch import run_batch
-from wastectl.health.model import Layer, Outcome, Result, Status, fail, warn
+from wastectl.health.model import CheckSpec, Layer, Outcome, Result, Status, fail, warn
 from wastectl.health.registry import SPECS
 
 Check = Callable[["Probe", float], str]
 
 
+def applies(spec: CheckSpec, node: Node) -> bool:
+    """Control-plane-only checks (etcd, certificates, API ports) run on control-plane nodes only."""
+    return spec.roles != "control-plane" or node.is_control_plane
+
+
 class Probe:
     """The batch's results, looked up by command; a timed-out command ends the check as ERROR."""
 
-    def __init__(self, results: dict[str, CommandResult]) -> None:
+    def __init__(self, results: dict[str, CommandResult], node: Node | None = None) -> None:
         self._results = results
+        self.node = node  # for checks whose expectation depends on the role (ports)
 
     def run(self, command: str, timeout: float) -> CommandResult:
         result = self._results[command]
@@ -170,6 +176,18 @@ NODE_CHECKS: dict[str, Check] = {
 }
 
 
+def all_commands() -> dict[str, tuple[str, ...]]:
+    from wastectl.health import peers
+
+    return {**COMMANDS, **peers.COMMANDS}
+
+
+def all_checks() -> dict[str, Check]:
+    from wastectl.health import peers
+
+    return {**NODE_CHECKS, **peers.CHECKS}
+
+
 def run_node(
     node: Node,
     *,
@@ -185,32 +203,41 @@ def run_node(
     `on_connect` receives the open connection, so that Ctrl-C in the main thread can close it and
     unblock this worker at once instead of waiting for the node's slowest check.
     """
-    specs = [s for s in SPECS if s.layer is Layer.node and s.id in selected]
+    specs = [s for s in SPECS if s.layer is Layer.node and s.id in selected and applies(s, node)]
     started = time.monotonic()
     try:
         conn = Connection(
             node, known_hosts=known_hosts, accept_new=accept_new, cluster=cluster, selector=selector
         )
     except SSHError as exc:
+        # One root cause, one error: NodeReachable fails, the checks that need SSH are skipped.
         message = exc.with_hint()
-        reach = [s for s in specs if s.id == "NodeReachable"]
-        rest = [s for s in specs if s.id != "NodeReachable"]
+        spec = next((s for s in SPECS if s.id == "NodeReachable"), None)
+        assert spec is not None
         out = [
+            Result(
+                spec.id,
+                spec.layer,
+                spec.severity,
+                node.name,
+                Status.fail,
+                message,
+                spec.fix,
+                time.monotonic() - started,
+            )
+        ]
+        out += [
             Result(
                 s.id,
                 s.layer,
                 s.severity,
                 node.name,
-                Status.fail,
-                message,
+                Status.skip,
+                "skipped: the node is not reachable (see NodeReachable)",
                 s.fix,
-                time.monotonic() - started,
             )
-            for s in reach
-        ]
-        out += [
-            Result(s.id, s.layer, s.severity, node.name, Status.error, f"not checked: {message}", s.fix)
-            for s in rest
+            for s in specs
+            if s.id != "NodeReachable"
         ]
         return out
     if on_connect is not None:
@@ -218,9 +245,9 @@ def run_node(
     results: list[Result] = []
     with conn:
         batch_started = time.monotonic()
-        commands = {cmd: spec.timeout for spec in specs for cmd in COMMANDS.get(spec.id, ())}
+        commands = {cmd: spec.timeout for spec in specs for cmd in all_commands().get(spec.id, ())}
         try:
-            probe = Probe(run_batch(conn, commands))
+            probe = Probe(run_batch(conn, commands), node)
         except Exception as exc:
             message = f"could not run the checks: {type(exc).__name__}: {exc}"
             return [Result(s.id, s.layer, s.severity, node.name, Status.error, message, s.fix) for s in specs]
@@ -242,7 +269,7 @@ def run_node(
                 )
                 continue
             try:
-                message, status = NODE_CHECKS[spec.id](probe, spec.timeout), Status.ok
+                message, status = all_checks()[spec.id](probe, spec.timeout), Status.ok
             except Outcome as outcome:
                 message, status = outcome.message, outcome.status
             except Exception as exc:  # a broken connection mid-way: the check could not run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wastectl.health.model import CheckSpec, Layer, Severity
 
-E, W = Severity.error, Severity.warning
+X, E, W = Severity.critical, Severity.error, Severity.warning
 N, C, A = Layer.node, Layer.cluster, Layer.app
 
 SPECS: tuple[CheckSpec, ...] = (
@@ -69,11 +69,103 @@ SPECS: tuple[CheckSpec, ...] = (
         "kubelet version matches kubeadm",
         "install matching kubelet/kubeadm packages (apt-mark hold them)",
     ),
+    # --- node: what the peers check too (peers.py) ---
+    CheckSpec(
+        "CertExpiry",
+        N,
+        E,
+        f"kubeadm certificates valid for more than {30} days",
+        "sudo kubeadm certs renew all, then restart the control-plane static pods (move the manifests "
+        "out of /etc/kubernetes/manifests and back)",
+        20.0,
+        verifies="`kubeadm certs check-expiration`: every certificate's expiry (warning within 30 days)",
+        roles="control-plane",
+    ),
+    CheckSpec(
+        "EtcdHealth",
+        N,
+        X,
+        "etcd endpoint healthy, every member started",
+        "sudo crictl logs $(sudo crictl ps -q --name etcd); etcdctl member list",
+        15.0,
+        verifies="etcdctl endpoint health and member list (host etcdctl or the etcd container's)",
+        roles="control-plane",
+    ),
+    CheckSpec(
+        "EtcdAlarms",
+        N,
+        X,
+        "no etcd alarm (NOSPACE, CORRUPT)",
+        "etcdctl defrag, then etcdctl alarm disarm (after freeing space / compacting)",
+        15.0,
+        verifies="etcdctl alarm list",
+        roles="control-plane",
+    ),
+    CheckSpec(
+        "EtcdDBSize",
+        N,
+        W,
+        "etcd DB below 80 % of its quota",
+        "etcdctl compact $(etcdctl endpoint status -w json | jq .[0].Status.header.revision); etcdctl defrag",
+        15.0,
+        verifies="etcdctl endpoint status dbSize against the default 2 GiB quota",
+        roles="control-plane",
+    ),
+    CheckSpec(
+        "TimeSync",
+        N,
+        E,
+        "clock synchronised by NTP",
+        "sudo timedatectl set-ntp true; systemctl status systemd-timesyncd (or chronyc tracking)",
+        verifies="timedatectl show -p NTPSynchronized",
+    ),
+    CheckSpec(
+        "ContainerdConfig",
+        N,
+        E,
+        "containerd: runc SystemdCgroup = true, sandbox image as kubeadm expects",
+        "set SystemdCgroup = true and sandbox_image in /etc/containerd/config.toml; "
+        "sudo systemctl restart containerd",
+        verifies="containerd config dump against kubeadm config images list",
+    ),
+    CheckSpec(
+        "ClusterDNS",
+        N,
+        E,
+        "kubernetes.default.svc.cluster.local resolves through the cluster DNS",
+        "kubectl -n kube-system logs -l k8s-app=kube-dns; check kube-proxy and the CNI on this node",
+        verifies="nslookup against kubelet's clusterDNS address from the node (CoreDNS via the Service VIP)",
+    ),
+    CheckSpec(
+        "KubeletErrors",
+        N,
+        W,
+        "no kubelet errors in its journal in the last 10 minutes",
+        "sudo journalctl -u kubelet --since -10min -p err",
+        verifies="journalctl -u kubelet -p err --since -10min",
+    ),
+    CheckSpec(
+        "InodeUsage",
+        N,
+        E,
+        "inode use of /var/lib below 80 %",
+        "find the directory with many small files (sudo du --inodes -x /var/lib | sort -n | tail); "
+        "crictl rmi --prune",
+        verifies="df -Pi /var/lib",
+    ),
+    CheckSpec(
+        "PortsListening",
+        N,
+        E,
+        "required ports listening (control plane 6443 2379 2380 10250 10257 10259; workers 10250)",
+        "sudo crictl ps -a (control-plane pods); sudo systemctl status kubelet",
+        verifies="ss -Hltn against the ports kubeadm's components use on this role",
+    ),
     # --- cluster (Kubernetes API) ---
     CheckSpec(
         "APIServerReady",
         C,
-        E,
+        X,
         "/readyz?verbose reports ok",
         "check the control plane: sudo crictl ps -a | grep kube-apiserver",
         10.0,
@@ -112,6 +204,23 @@ SPECS: tuple[CheckSpec, ...] = (
         E,
         "CNI DaemonSet (calico-node/flannel/cilium) ready on every node",
         "kubectl -n kube-system describe ds <cni>; check port 5473 (Typha) and 4789/udp",
+    ),
+    CheckSpec(
+        "KubeProxy",
+        C,
+        E,
+        "kube-proxy (or its replacement) ready on every node",
+        "kubectl -n kube-system describe ds kube-proxy; kubectl -n kube-system logs ds/kube-proxy",
+        verifies="the kube-proxy DaemonSet, or a CNI that replaces it (cilium)",
+    ),
+    CheckSpec(
+        "KubeletSkew",
+        C,
+        E,
+        "kubelet versions within the supported skew of the API server",
+        "upgrade the kubelets: kubeadm upgrade node; apt-get install kubelet=<version>; "
+        "systemctl restart kubelet",
+        verifies="GET /version against every Node's kubeletVersion (never newer, at most 3 minors older)",
     ),
     # --- app ---
     CheckSpec(

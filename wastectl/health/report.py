@@ -29,6 +29,8 @@ def parse_duration(text: str) -> float:
 def render(printer: Printer, report: Report) -> None:
     out = printer.out
     out.print(Text(f"[health] {report.target}"))
+    if report.api:
+        out.print(Text(f"[health] Kubernetes API: {report.api}", style="dim"))
     for result in report.results:
         level = result.level
         if level is None:
@@ -50,6 +52,8 @@ def render(printer: Printer, report: Report) -> None:
     if report.ignored:
         out.print(Text(f"[ignored] {', '.join(report.ignored)}", style="dim"))
     verdict = {0: "healthy", 1: "UNHEALTHY", 2: "could not run the checks"}[int(report.exit_code)]
+    if report.exit_code == 1 and report.band == "degraded":
+        verdict = "DEGRADED"  # errors, but nothing critical down
     if report.exit_code == 0 and report.warnings:
         verdict = "healthy, with warnings"  # warnings lower the score but never fail the run
     out.print(

@@ -1,12 +1,14 @@
 """Run the selected checks of every layer concurrently, then score them.
 
-Score: every reported check counts 1; ok = 1, warn = 0.5, fail/error = 0; skipped and ignored
-checks do not count. Exit: 0 no ERROR, 1 ERRORs found, 2 nothing could be checked.
+Score: every reported check weighs by its severity (critical 10, error 3, warning 1); ok = full
+credit, warn = half, fail/error = none; skipped and ignored checks do not count. A failed critical
+check (API server, etcd) caps the score at 40, so it can never read better than "unhealthy".
+Bands: healthy (no ERROR), degraded (errors, score >= 50), unhealthy (< 50). Exit: 0 no ERROR, 1 ERRORs found,
+2 nothing could be checked.
 """
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +21,7 @@ from wastectl.exitcodes import ExitCode
 from wastectl.fleet.model import Inventory
 from wastectl.health.app import APP_CHECKS, AppTarget
 from wastectl.health.cluster import CLUSTER_CHECKS
-from wastectl.health.model import CheckSpec, Layer, Outcome, Result, Status
+from wastectl.health.model import CRITICAL_CAP, WEIGHT, CheckSpec, Layer, Outcome, Result, Severity, Status
 from wastectl.health.registry import SPECS
 
 KUBE_APP_CHECKS = {"Deployments", "CrashLoop", "Restarts", "PVCsBound", "HelmReleases"}
@@ -37,6 +39,9 @@ class HealthOptions:
     rabbitmq_api: str | None = None
     accept_new: bool = False
     root_prefix: str = ""
+    node_names: tuple[str, ...] = ()  # narrow the node layer to these nodes (--node)
+    role: str | None = None  # ... or to the nodes of this role (--role)
+    readonly_kubeconfig: Path | None = None  # a read-only identity for health (see docs/fleet.md)
 
 
 @dataclass
@@ -44,6 +49,7 @@ class Report:
     target: str
     results: list[Result]
     ignored: list[str] = field(default_factory=list)
+    api: str = ""  # how the Kubernetes API was reached ("direct ...", "SSH tunnel through master ...")
 
     @property
     def counted(self) -> list[Result]:
@@ -54,7 +60,21 @@ class Report:
         counted = self.counted
         if not counted:
             return 0
-        return round(100 * sum(r.credit or 0.0 for r in counted) / len(counted))
+        total = sum(WEIGHT[r.severity] for r in counted)
+        score = round(100 * sum(WEIGHT[r.severity] * (r.credit or 0.0) for r in counted) / total)
+        if any(r.severity is Severity.critical and r.level == "ERROR" for r in counted):
+            score = min(score, CRITICAL_CAP)
+        return score
+
+    @property
+    def band(self) -> str:
+        """healthy (no ERROR), degraded (errors, score >= 50) or unhealthy (score < 50: always so
+        after a critical failure); `could not run` when nothing was checked."""
+        if self.exit_code is ExitCode.USAGE:
+            return "could not run"
+        if self.exit_code is ExitCode.OK:
+            return "healthy"
+        return "degraded" if self.score >= 50 else "unhealthy"
 
     @property
     def errors(self) -> list[Result]:
@@ -75,12 +95,14 @@ class Report:
         return {
             "target": self.target,
             "score": self.score,
+            "band": self.band,
             "healthy": self.exit_code is ExitCode.OK,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "passed": sum(1 for r in self.results if r.status is Status.ok),
             "skipped": sum(1 for r in self.results if r.status is Status.skip),
             "ignored": self.ignored,
+            "api": self.api or None,
             "checks": [r.as_dict() for r in self.results],
         }
 
@@ -106,6 +128,21 @@ def _errored(specs: list[CheckSpec], target: str, message: str) -> list[Result]:
     return [Result(s.id, s.layer, s.severity, target, Status.error, message, s.fix) for s in specs]
 
 
+def _api_down(specs: list[CheckSpec], message: str) -> list[Result]:
+    """One root cause, one error: APIServerReady fails, the other API checks are skipped."""
+    if not any(s.id == "APIServerReady" for s in specs):
+        return _errored(specs, "cluster", f"not checked: {message}")
+    out = []
+    for s in specs:
+        target = "cluster" if s.layer is Layer.cluster else "app"
+        if s.id == "APIServerReady":
+            out.append(Result(s.id, s.layer, s.severity, target, Status.fail, message, s.fix))
+        else:
+            why = "skipped: the Kubernetes API is not reachable (see APIServerReady)"
+            out.append(Result(s.id, s.layer, s.severity, target, Status.skip, why, s.fix))
+    return out
+
+
 def _bind_app(spec: CheckSpec, target: AppTarget) -> Callable[[], str]:
     return lambda: APP_CHECKS[spec.id](target)
 
@@ -122,7 +159,13 @@ def run_local(options: HealthOptions, target: AppTarget) -> Report:
     return Report("local", results, sorted(options.ignore))
 
 
-def run_cluster(inventory: Inventory, options: HealthOptions) -> Report:
+NodeProgress = Callable[[str, list[Result]], None]
+
+
+def run_cluster(
+    inventory: Inventory, options: HealthOptions, *, on_node: NodeProgress | None = None
+) -> Report:
+    """`on_node(name, results)` is called as each node finishes (live progress on a terminal)."""
     from wastectl.fleet.knownhosts import known_hosts_path
     from wastectl.fleet.parallel import map_nodes
     from wastectl.health.node import run_node
@@ -145,19 +188,25 @@ def run_cluster(inventory: Inventory, options: HealthOptions) -> Report:
     def nodes() -> list[Result]:
         if not node_ids:
             return []
-        per_node = map_nodes(
-            list(inventory.nodes),
-            lambda n: run_node(
-                n,
+
+        def one(node: Any) -> list[Result]:
+            results = run_node(
+                node,
                 selected=node_ids,
                 known_hosts=known_hosts,
                 accept_new=options.accept_new,
                 cluster=inventory.cluster,
                 on_connect=track,
                 selector=inventory.selector_args,
-            ),
-            stop=stop,
-        )
+            )
+            if on_node is not None:
+                on_node(node.name, results)
+            return results
+
+        targets = list(inventory.nodes)
+        if options.node_names or options.role:
+            targets = inventory.select(list(options.node_names), role=options.role)
+        per_node = map_nodes(targets, one, stop=stop)
         if stop.is_set():  # Ctrl-C while the nodes were being checked: stop here, exit 130
             raise KeyboardInterrupt
         return [result for results in per_node for result in results]
@@ -165,7 +214,7 @@ def run_cluster(inventory: Inventory, options: HealthOptions) -> Report:
     with ThreadPoolExecutor(max_workers=2) as pool:
         node_future = pool.submit(nodes)
         try:
-            api_results = _api_layers(inventory, options, cluster_specs, app_specs)
+            api_results, api = _api_layers(inventory, options, cluster_specs, app_specs)
             results = node_future.result() + api_results
         except KeyboardInterrupt:
             # The node work runs in a worker thread that never sees the signal: stop it here by
@@ -175,12 +224,14 @@ def run_cluster(inventory: Inventory, options: HealthOptions) -> Report:
                 for conn in opened:
                     conn.close()
             raise
-    return Report(f"cluster {inventory.cluster} ({inventory.source})", results, sorted(options.ignore))
+    return Report(
+        f"cluster {inventory.cluster} ({inventory.source})", results, sorted(options.ignore), api=api
+    )
 
 
 def _api_layers(
     inventory: Inventory, options: HealthOptions, cluster_specs: list[CheckSpec], app_specs: list[CheckSpec]
-) -> list[Result]:
+) -> tuple[list[Result], str]:
     from wastectl.kube.client import KubeClient
 
     needs_kube = cluster_specs + [s for s in app_specs if s.id in KUBE_APP_CHECKS]
@@ -189,11 +240,15 @@ def _api_layers(
     if needs_kube:
         try:
             kube = open_kube(inventory, options)
+            kube.text("/readyz")  # reachable at all? (any HTTP answer is; APIServerReady judges it)
         except Exception as exc:
             kube_error = getattr(exc, "message", None) or str(exc)
+            if kube is not None:
+                kube.close()
+                kube = None
     results: list[Result] = []
     if kube is None and needs_kube:
-        results += _errored(needs_kube, "cluster", f"not checked: {kube_error}")
+        results += _api_down(needs_kube, kube_error)
     target = AppTarget(
         kube=kube,
         api_url=options.api_url or inventory.api_url,
@@ -216,33 +271,19 @@ def _api_layers(
     finally:
         if kube is not None:
             kube.close()
-    return results
+    via = "" if kube is None else (kube.server if kube.via == "direct" else kube.via)
+    return results, via
 
 
 def open_kube(inventory: Inventory, options: HealthOptions) -> Any:
-    """The kubeconfig given, else the inventory's, else admin.conf fetched from the master."""
-    from wastectl.errors import WastectlError
-    from wastectl.fleet.knownhosts import known_hosts_path
-    from wastectl.fleet.ssh import Connection
-    from wastectl.kube.client import KubeClient, fetch_admin_kubeconfig
+    """The read-only kubeconfig (health), else the one given, else admin.conf from the master;
+    reached directly or through an SSH tunnel to the master (see wastectl/kube/connect.py)."""
+    from wastectl.kube.connect import open_api
 
-    path = options.kubeconfig or inventory.kubeconfig
-    if path is not None:
-        return KubeClient.from_kubeconfig(path)
-    master = inventory.control_plane()
-    if master is None:
-        raise WastectlError("no kubeconfig and no master node in the inventory to fetch one from")
-    with (
-        Connection(
-            master,
-            known_hosts=known_hosts_path(inventory.cluster),
-            accept_new=options.accept_new,
-            cluster=inventory.cluster,
-            selector=inventory.selector_args,
-        ) as conn,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        fetched = fetch_admin_kubeconfig(
-            conn, Path(tmp) / "admin.conf", root_prefix=options.root_prefix.replace("{node}", master.name)
-        )
-        return KubeClient.from_kubeconfig(fetched)
+    readonly = options.readonly_kubeconfig or inventory.readonly_kubeconfig
+    return open_api(
+        inventory,
+        kubeconfig=readonly or options.kubeconfig,
+        accept_new=options.accept_new,
+        root_prefix=options.root_prefix,
+    )

@@ -6,10 +6,11 @@ eviction, DELETE) and selector is explicit and the raw JSON is what checks read.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from wastectl.errors import WastectlError
 
@@ -29,11 +30,27 @@ class KubeError(WastectlError):
 class KubeClient:
     http: httpx.Client
     server: str
+    tls_server_name: str | None = None  # the name TLS verifies when it is not the server's host
+    via: str = "direct"  # how the API is reached, for reports: "direct" or "SSH tunnel through <node>"
+    closers: list[Callable[[], None]] = field(default_factory=list)  # tunnel, SSH connection
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"sni_hostname": self.tls_server_name} if self.tls_server_name else {}
 
     @classmethod
     def from_kubeconfig(
-        cls, path: Path, *, server: str | None = None, timeout: float = 10.0, context: str | None = None
+        cls,
+        path: Path,
+        *,
+        server: str | None = None,
+        tls_server_name: str | None = None,
+        timeout: float = 10.0,
+        context: str | None = None,
     ) -> KubeClient:
+        """`server` replaces the kubeconfig's address (a tunnel's local end); `tls_server_name`
+        is the name TLS verifies then (default: the kubeconfig's tls-server-name); `context` picks
+        a kubeconfig context other than the current one."""
         import httpx
         from kubernetes import client as k8s_client
         from kubernetes import config as k8s_config
@@ -52,25 +69,39 @@ class KubeClient:
         )
         if token:
             headers["Authorization"] = token if token.startswith("Bearer ") else f"Bearer {token}"
-        verify: Any = configuration.verify_ssl
-        if configuration.ssl_ca_cert and configuration.verify_ssl:
-            import ssl
+        http = httpx.Client(base_url=host, headers=headers, verify=_tls(configuration), timeout=timeout)
+        name = tls_server_name or getattr(configuration, "tls_server_name", None) or None
+        return cls(http=http, server=host, tls_server_name=name)
 
-            verify = ssl.create_default_context(cafile=configuration.ssl_ca_cert)
-        cert: Any = (configuration.cert_file, configuration.key_file) if configuration.cert_file else None
-        http = httpx.Client(base_url=host, headers=headers, verify=verify, cert=cert, timeout=timeout)
-        return cls(http=http, server=host)
+    @staticmethod
+    def endpoint(path: Path) -> tuple[str, int, str | None, str]:
+        """(host, port, tls-server-name, scheme) of the kubeconfig's current cluster."""
+        from kubernetes import client as k8s_client
+        from kubernetes import config as k8s_config
+
+        configuration = k8s_client.Configuration()
+        try:
+            k8s_config.load_kube_config(config_file=str(path), client_configuration=configuration)  # type: ignore[no-untyped-call]
+        except Exception as exc:
+            raise KubeError(f"cannot load kubeconfig {path}: {exc}") from None
+        parts = urlsplit(configuration.host)
+        default = 443 if parts.scheme == "https" else 80
+        tls_name = getattr(configuration, "tls_server_name", None)
+        return parts.hostname or "", parts.port or default, tls_name, parts.scheme or "https"
 
     def close(self) -> None:
         self.http.close()
+        for closer in reversed(self.closers):
+            closer()
+        self.closers.clear()
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         import httpx
 
         try:
-            response = self.http.request(method, path, **kwargs)
+            response = self.http.request(method, path, extensions=self.extensions, **kwargs)
         except httpx.HTTPError as exc:
-            raise KubeError(f"Kubernetes API {self.server} unreachable: {exc}") from None
+            raise self._unreachable(exc) from None
         if response.status_code >= 400:
             try:
                 detail = response.json().get("message", response.text)
@@ -87,6 +118,23 @@ class KubeClient:
         except json.JSONDecodeError:
             return response.text
 
+    def _unreachable(self, exc: Exception) -> KubeError:
+        text = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text:
+            name = self.tls_server_name or urlsplit(self.server).hostname
+            return KubeError(
+                f"Kubernetes API {self.server}: TLS verification failed for the name {name!r} ({text}); "
+                "a kubeadm certificate names `kubernetes` and the private address, not a public IP: "
+                "set `tls-server-name: kubernetes` in the kubeconfig, or omit --kubeconfig so wastectl "
+                "tunnels to the API over SSH"
+            )
+        import re
+
+        reason = re.sub(r"\[Errno -?\d+\] ", "", text).strip() or type(exc).__name__
+        if reason == "All connection attempts failed":
+            reason = "connection refused or no route"
+        return KubeError(f"Kubernetes API {self.server} unreachable: {reason.lower()}")
+
     def get(self, path: str, **params: str) -> Any:
         return self.request("GET", path, params={k: v for k, v in params.items() if v})
 
@@ -99,14 +147,28 @@ class KubeClient:
         import httpx
 
         try:
-            response = self.http.get(path, headers={"Accept": "text/plain"})
+            response = self.http.get(path, headers={"Accept": "text/plain"}, extensions=self.extensions)
         except httpx.HTTPError as exc:
-            raise KubeError(f"Kubernetes API {self.server} unreachable: {exc}") from None
+            raise self._unreachable(exc) from None
         return response.status_code, response.text
 
 
+def _tls(configuration: Any) -> Any:
+    """The SSL context for the kubeconfig's CA and client certificate (False: verification off)."""
+    import ssl
+
+    context = ssl.create_default_context(cafile=configuration.ssl_ca_cert or None)
+    if not configuration.verify_ssl:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if configuration.cert_file:
+        context.load_cert_chain(configuration.cert_file, configuration.key_file)
+    return context
+
+
 def fetch_admin_kubeconfig(conn: Connection, dest: Path, *, root_prefix: str = "") -> Path:
-    """Copy /etc/kubernetes/admin.conf from the master and point it at the master's address."""
+    """Copy /etc/kubernetes/admin.conf from the master, unchanged: its server address is the one
+    the API server's certificate names, reached through an SSH tunnel (see tunnel.py)."""
     import yaml
 
     result = conn.run(f"sudo -n cat {root_prefix}/etc/kubernetes/admin.conf", timeout=15)
@@ -118,12 +180,11 @@ def fetch_admin_kubeconfig(conn: Connection, dest: Path, *, root_prefix: str = "
     try:
         data = yaml.safe_load(result.stdout)
         for entry in data.get("clusters") or []:
-            parts = urlsplit(entry["cluster"]["server"])
-            netloc = f"{conn.node.host}:{parts.port or 6443}"
-            entry["cluster"]["server"] = urlunsplit(parts._replace(netloc=netloc))
-    except (yaml.YAMLError, AttributeError, KeyError, TypeError) as exc:
+            urlsplit(entry["cluster"]["server"])
+    except (yaml.YAMLError, AttributeError, KeyError, TypeError, ValueError) as exc:
         raise KubeError(f"admin.conf on {conn.node.name} is not a kubeconfig: {exc}") from None
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(yaml.safe_dump(data), encoding="utf-8")
+    dest.touch(mode=0o600)
+    dest.write_text(result.stdout, encoding="utf-8")
     dest.chmod(0o600)
     return dest

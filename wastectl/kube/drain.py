@@ -33,8 +33,17 @@ def pods_on(kube: KubeClient, name: str) -> list[dict[str, Any]]:
     return kube.items("/api/v1/pods", fieldSelector=f"spec.nodeName={name}")
 
 
+def uncordon(kube: KubeClient, name: str) -> None:
+    kube.request(
+        "PATCH", f"/api/v1/nodes/{name}", json={"spec": {"unschedulable": False}}, headers=MERGE_PATCH
+    )
+
+
 def drain(kube: KubeClient, name: str, *, timeout: float, say: Say, retry_every: float = 1.0) -> list[str]:
-    """Evict every pod but DaemonSet and mirror pods; retry 429 (PDB) until `timeout`. Returns evicted."""
+    """Evict every pod but DaemonSet and mirror pods; retry 429 (PDB) until `timeout`; then wait until
+    the evicted pods are really gone (an eviction only starts the pod's graceful termination).
+    Returns the evicted pods as namespace/name.
+    """
     deadline = time.monotonic() + timeout
     pending = [p for p in pods_on(kube, name) if not _skippable(p)]
     evicted: list[str] = []
@@ -68,7 +77,31 @@ def drain(kube: KubeClient, name: str, *, timeout: float, say: Say, retry_every:
         say(f"  {len(blocked)} eviction(s) refused by a PodDisruptionBudget; retrying")
         time.sleep(retry_every)
         pending = blocked
+    wait_gone(kube, name, evicted, deadline=deadline, say=say, poll=min(retry_every, 0.5))
     return evicted
+
+
+def wait_gone(
+    kube: KubeClient, name: str, evicted: list[str], *, deadline: float, say: Say, poll: float = 0.5
+) -> None:
+    """Poll the node's pods until none of `evicted` is left; a timeout names the ones still there."""
+    announced = False
+    while evicted:
+        left = sorted(
+            f"{p['metadata']['namespace']}/{p['metadata']['name']}"
+            for p in pods_on(kube, name)
+            if f"{p['metadata']['namespace']}/{p['metadata']['name']}" in evicted
+        )
+        if not left:
+            return
+        if time.monotonic() + poll > deadline:
+            raise KubeError(
+                f"drain of {name} timed out: {len(left)} evicted pod(s) still terminating: {', '.join(left)}"
+            )
+        if not announced:
+            say(f"  waiting for {len(left)} evicted pod(s) to terminate")
+            announced = True
+        time.sleep(poll)
 
 
 def delete_node(kube: KubeClient, name: str) -> bool:

@@ -30,6 +30,20 @@ DEFAULT_STATE = {
     "cri": "ok",
     "sleep": "0",
     "delay": "",
+    # --- for the peer checks (cert expiry, etcd, time, containerd config, DNS, journal, ports) ---
+    "cert_days": "300",
+    "etcd_health": "true",
+    "etcd_alarms": "",
+    "etcd_db_bytes": "20480000",
+    "etcd_members": "k8s-master",
+    "ntp_sync": "yes",
+    "systemd_cgroup": "true",
+    "sandbox_image": "registry.k8s.io/pause:3.9",
+    "pause_image": "registry.k8s.io/pause:3.9",
+    "dns": "ok",
+    "kubelet_errors": "",
+    "inode_pct": "12",
+    "ports": "22 6443 2379 2380 10250 10256 10257 10259",
 }
 
 SCRIPTS: dict[str, str] = {
@@ -48,7 +62,10 @@ case "$1" in
     n=$(st "$2_flaps"); if [ -n "$n" ] && [ "$n" -gt 0 ]; then put "$2_flaps" $((n - 1)); v=activating
     else v=$(st "$2"); fi
     echo "${v:-inactive}"; [ "$v" = active ] || exit 3;;
-  restart) put "$2" active;;
+  restart)
+    [ "$(st restart_fails)" = "$2" ] && {
+      echo "Job for $2.service failed because the control process exited with error code." >&2; exit 1; }
+    put "$2" active;;
   *) exit 0;;
 esac
 """,
@@ -56,6 +73,19 @@ esac
 log kubeadm "$@"
 case "$1" in
   version) echo "$(st kubeadm_version)";;
+  certs) d=$(st cert_days)
+    if [ "$d" -lt 0 ]; then e=$(date -u -d "$d days" "+%b %d, %Y %H:%M UTC"); r="<invalid>"
+    else e=$(date -u -d "+$d days" "+%b %d, %Y %H:%M UTC"); r="${d}d"; fi
+    printf '%-26s %-24s %-15s %-23s %s\n' CERTIFICATE EXPIRES "RESIDUAL TIME" "CERTIFICATE AUTHORITY" \
+      "EXTERNALLY MANAGED"
+    for c in admin.conf apiserver apiserver-etcd-client apiserver-kubelet-client scheduler.conf; do
+      printf '%-26s %s   %-15s ca                      no\n' "$c" "$e" "$r"; done
+    echo
+    echo "CERTIFICATE AUTHORITY   EXPIRES                  RESIDUAL TIME   EXTERNALLY MANAGED"
+    ca=$(date -u -d "+3000 days" "+%b %d, %Y %H:%M UTC")
+    printf 'ca                      %s   9y              no\n' "$ca";;
+  config) echo registry.k8s.io/kube-apiserver:v1.28.4; st pause_image; echo
+          echo registry.k8s.io/etcd:3.5.9-0;;
   reset) echo "[reset] Reading configuration from the cluster..."
          echo "[preflight] Running pre-flight checks"
          echo "[reset] Deleted contents of the etcd data directory: /var/lib/etcd"
@@ -100,6 +130,10 @@ echo "Mem:            7951        2212         418           3        5320      
 echo "Swap:              0           0           0"
 """,
     "df": """
+if [ "$1" = -Pi ]; then p=$(st inode_pct)
+  echo "Filesystem      Inodes  IUsed   IFree IUse% Mounted on"
+  echo "/dev/root      5160960 $((51609 * p)) 4000000   $p% /"; exit 0
+fi
 p=$(st disk_pct)
 echo "Filesystem     1024-blocks     Used Available Capacity Mounted on"
 echo "/dev/root         81106868 $((811068 * p)) 40000000      $p% /"
@@ -128,6 +162,52 @@ log ipvsadm "$@"
 case "$1" in --clear|-C) put ipvs "";; -Ln|-L) st ipvs;; esac
 """,
     "pause": 'sleep "$(st sleep)"',
+    "etcdctl": """
+log etcdctl "$@"
+for a in "$@"; do case "$a" in endpoint|alarm|member) cmd="$a";; health|status|list) sub="$a";; esac; done
+case "$cmd $sub" in
+  "endpoint health")
+    if [ "$(st etcd_health)" = true ]; then
+      echo '[{"endpoint":"https://127.0.0.1:2379","health":true,"took":"9.2ms"}]'
+    else
+      echo '[{"endpoint":"https://127.0.0.1:2379","health":false,"took":"5.0s",'\
+'"error":"context deadline exceeded"}]'; exit 1
+    fi;;
+  "endpoint status")
+    printf '[{"Endpoint":"https://127.0.0.1:2379","Status":{"version":"3.5.9",'
+    printf '"dbSize":%s,' "$(st etcd_db_bytes)"
+    printf '"leader":1,'
+    echo '"raftIndex":4711,"raftTerm":2}}]';;
+  "alarm list") a=$(st etcd_alarms); [ -n "$a" ] && echo "memberID:8e9e05c52164694d alarm:$a"; true;;
+  "member list") printf '{"members":['; sep=""
+    for m in $(st etcd_members); do [ "$m" = - ] && m=""  # "-": a member added but never started
+      printf '%s{"ID":1,"name":"%s","peerURLs":["https://10.0.1.10:2380"]}' "$sep" "$m"; sep=,; done
+    echo ']}';;
+esac
+""",
+    "timedatectl": """
+case "$*" in *NTPSynchronized*) st ntp_sync; echo;; *) echo "System clock synchronized: $(st ntp_sync)";; esac
+""",
+    "containerd": """
+[ "$1 $2" = "config dump" ] || exit 0
+echo 'version = 2'
+echo '[plugins."io.containerd.grpc.v1.cri"]'
+echo "  sandbox_image = \\"$(st sandbox_image)\\""
+echo '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]'
+echo "  SystemdCgroup = $(st systemd_cgroup)"
+""",
+    "nslookup": """
+if [ "$(st dns)" = ok ]; then
+  printf 'Server:\\t\\t10.96.0.10\\nAddress:\\t10.96.0.10#53\\n\\n'
+  printf 'Name:\\tkubernetes.default.svc.cluster.local\\nAddress: 10.96.0.1\\n'
+else
+  echo ";; connection timed out; no servers could be reached"; exit 1
+fi
+""",
+    "journalctl": "st kubelet_errors",
+    "ss": """
+for p in $(st ports); do echo "LISTEN 0      4096         0.0.0.0:$p       0.0.0.0:*"; done
+""",
 }
 
 PRELUDE = """#!/bin/sh

@@ -244,7 +244,7 @@ def test_ec2_with_no_instances_says_what_was_tried(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     run = run_cli(capsys, "nodes", "--cluster", "empty", "--aws-endpoint-url", moto_url)
     assert run.code == 2
-    assert "no running instance tagged Cluster=empty" in run.err and "static inventory" in run.err
+    assert "no instance tagged Cluster=empty" in run.err and "static inventory" in run.err
 
 
 def test_ec2_unreachable_endpoint_is_a_clear_error(aws_env: None, capsys: pytest.CaptureFixture[str]) -> None:

@@ -153,7 +153,7 @@ def test_missing_key_file_and_unreachable_node(
     run = run_cli(
         capsys, "ssh", "master", "--inventory", str(inventory), "--key", str(tmp_path / "nokey"), "--", "true"
     )
-    assert run.code == 1 and "does not exist" in run.err
+    assert run.code == 2 and "does not exist" in run.err  # configuration, not the node
     dead = tmp_path / "dead.yaml"
     port = free_port("127.0.0.1")
     dead.write_text(

@@ -21,6 +21,64 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 TOKEN = "fake-admin-token"
+READONLY_TOKEN = "fake-readonly-token"  # the read-only identity: GET only, anything else 403
+#: What a kubeadm API server certificate names when no extra SANs were given (no 127.x address).
+KUBEADM_SANS = ("kubernetes", "kubernetes.default", "kubernetes.default.svc", "10.96.0.1", "10.0.1.10")
+
+
+def make_tls(directory: Path, names: tuple[str, ...]) -> tuple[Path, Path, bytes]:
+    """A CA and a server certificate for `names` (DNS names or IPs): (cert file, key file, CA PEM)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("kubernetes-ca"))
+        .issuer_name(name("kubernetes-ca"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    sans: list[x509.GeneralName] = []
+    for item in names:
+        try:
+            sans.append(x509.IPAddress(ipaddress.ip_address(item)))
+        except ValueError:
+            sans.append(x509.DNSName(item))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name("kube-apiserver"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    cert_file, key_file = directory / "apiserver.crt", directory / "apiserver.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_file, key_file, ca.public_bytes(serialization.Encoding.PEM)
 
 
 def _status(code: int, reason: str, message: str) -> JSONResponse:
@@ -67,20 +125,39 @@ class FakeKube:
     readyz_failing: list[str] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     evict_refusals: dict[str, int] = field(default_factory=dict)  # pod name -> 429s to answer first
+    evict_grace: dict[str, float] = field(default_factory=dict)  # pod name -> seconds it keeps terminating
+    version: str = "v1.28.4"  # what GET /version reports as gitVersion
+    tls_names: tuple[str, ...] | None = None  # serve HTTPS with a certificate naming only these
+    identities: list[str] = field(default_factory=list)  # "admin" / "readonly" per request
+    _ca_pem: bytes = b""
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{self.address}:{self.port}"
+        return f"{'https' if self.tls_names else 'http'}://{self.address}:{self.port}"
 
-    def write_kubeconfig(self, path: Path, *, server: str | None = None) -> Path:
+    def write_kubeconfig(
+        self,
+        path: Path,
+        *,
+        server: str | None = None,
+        token: str = TOKEN,
+        tls_server_name: str | None = None,
+    ) -> Path:
+        import base64
+
+        cluster: dict[str, Any] = {"server": server or self.url}
+        if self.tls_names:
+            cluster["certificate-authority-data"] = base64.b64encode(self._ca_pem).decode()
+        if tls_server_name:
+            cluster["tls-server-name"] = tls_server_name
         config = {
             "apiVersion": "v1",
             "kind": "Config",
             "current-context": "admin@test",
-            "clusters": [{"name": "test", "cluster": {"server": server or self.url}}],
-            "users": [{"name": "admin", "user": {"token": TOKEN}}],
+            "clusters": [{"name": "test", "cluster": cluster}],
+            "users": [{"name": "admin", "user": {"token": token}}],
             "contexts": [{"name": "admin@test", "context": {"cluster": "test", "user": "admin"}}],
         }
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,8 +185,15 @@ class FakeKube:
                     str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
                 )
             )
-            if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            given = request.headers.get("authorization")
+            if given == f"Bearer {READONLY_TOKEN}":
+                self.identities.append("readonly")
+                if request.method not in ("GET", "HEAD"):
+                    return _status(403, "Forbidden", f"{request.method} is forbidden for wastectl-health")
+                return await call_next(request)
+            if given != f"Bearer {TOKEN}":
                 return _status(401, "Unauthorized", "Unauthorized")
+            self.identities.append("admin")
             return await call_next(request)
 
         @api.get("/readyz")
@@ -122,6 +206,11 @@ class FakeKube:
             ok = not self.readyz_failing
             body = "\n".join(lines) + ("\nreadyz check passed\n" if ok else "\nreadyz check failed\n")
             return PlainTextResponse(body, status_code=200 if ok else 500)
+
+        @api.get("/version")
+        def version() -> dict[str, str]:
+            major, minor = self.version.lstrip("v").split(".")[:2]
+            return {"major": major, "minor": minor, "gitVersion": self.version, "platform": "linux/amd64"}
 
         def listing(kind: str, request: Request, namespace: str | None = None) -> dict[str, Any]:
             params = request.query_params
@@ -191,14 +280,29 @@ class FakeKube:
                     "TooManyRequests",
                     "Cannot evict pod as it would violate the pod's disruption budget.",
                 )
-            self.objects["pods"].remove(pod)
+            grace = self.evict_grace.get(name)
+            if grace is None:
+                self.objects["pods"].remove(pod)
+            else:  # like a real kubelet: the pod terminates gracefully, then disappears
+                pod["metadata"]["deletionTimestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                timer = threading.Timer(
+                    grace, lambda: pod in self.objects["pods"] and self.objects["pods"].remove(pod)
+                )
+                timer.daemon = True
+                timer.start()
             return JSONResponse({"kind": "Status", "status": "Success"}, status_code=201)
 
         return api
 
     def start(self) -> FakeKube:
+        tls: dict[str, Any] = {}
+        if self.tls_names:
+            import tempfile
+
+            cert, key, self._ca_pem = make_tls(Path(tempfile.mkdtemp(prefix="fakekube-tls-")), self.tls_names)
+            tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
         config = uvicorn.Config(
-            self.app(), host=self.address, port=self.port, log_level="warning", lifespan="off"
+            self.app(), host=self.address, port=self.port, log_level="warning", lifespan="off", **tls
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
@@ -241,6 +345,10 @@ def healthy_cluster(kube: FakeKube, nodes: list[tuple[str, str]]) -> None:
                 "spec": {},
                 "status": {
                     "addresses": [{"type": "InternalIP", "address": ip}],
+                    "nodeInfo": {
+                        "kubeletVersion": "v1.28.4",
+                        "containerRuntimeVersion": "containerd://1.7.2",
+                    },
                     "conditions": [
                         {"type": t, "status": "False"}
                         for t in ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
@@ -274,6 +382,13 @@ def healthy_cluster(kube: FakeKube, nodes: list[tuple[str, str]]) -> None:
         "daemonsets",
         {
             "metadata": {"name": "calico-node", "namespace": "kube-system"},
+            "status": {"desiredNumberScheduled": len(nodes), "numberReady": len(nodes)},
+        },
+    )
+    kube.add(
+        "daemonsets",
+        {
+            "metadata": {"name": "kube-proxy", "namespace": "kube-system"},
             "status": {"desiredNumberScheduled": len(nodes), "numberReady": len(nodes)},
         },
     )
