@@ -1,4 +1,5 @@
 # A stand-in for terraform/envs/<name> that needs no provider: built-in terraform_data only.
+# Like the real module, role, type and size come from var.nodes, so a plan knows them (cost line).
 # Its outputs have the shape of the real environment's (`nodes`, vpc_id, region, cluster_name,
 # bucket, certificate_arn, api_hostname), so `wastectl infra` and `wastectl rebuild` tests run
 # the real Terraform engine end to end. Fake IDs are derived from names, so they are stable.
@@ -73,13 +74,13 @@ output "nodes" {
   description = "name -> role, instance_id, private_ip, public_ip, instance_type, availability_zone, volume_size."
   value = {
     for name, node in terraform_data.node : name => {
-      role              = node.output.role
+      role              = var.nodes[name].role
       instance_id       = node.output.instance_id
       private_ip        = node.output.private_ip
       public_ip         = node.output.public_ip
-      instance_type     = node.output.instance_type
+      instance_type     = var.nodes[name].instance_type
       availability_zone = node.output.az
-      volume_size       = node.output.volume_size
+      volume_size       = var.nodes[name].volume_size
     }
   }
 }
