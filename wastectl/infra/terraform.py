@@ -14,6 +14,7 @@ Every command gets an explicit working directory, `-input=false` where Terraform
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -104,6 +105,9 @@ class StreamResult:
                 detail = str(diag.get("detail") or "").strip()
                 address = diag.get("address")
                 text = f"Error: {diag.get('summary', event.message)}"
+                where = diag.get("range") or {}
+                if where.get("filename"):
+                    text += f" at {where['filename']}:{(where.get('start') or {}).get('line', '?')}"
                 if address:
                     text += f" ({address})"
                 out.append(text + (f": {detail}" if detail else ""))
@@ -267,6 +271,10 @@ def _stop(proc: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    # Terraform kills a local-exec shell but not the shell's children; they are still in the
+    # process group we gave Terraform (start_new_session), so end them too.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
 
 
 def _parse(line: str) -> Event | None:

@@ -53,16 +53,19 @@ def test_images_bucket_private_encrypted_versioned_with_lifecycle_and_cors() -> 
         block[k] is True
         for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
     )
-    sse = first(first(res[("aws_s3_bucket_server_side_encryption_configuration", "images")]["rule"])[
-        "apply_server_side_encryption_by_default"
-    ])
+    sse = first(
+        first(res[("aws_s3_bucket_server_side_encryption_configuration", "images")]["rule"])[
+            "apply_server_side_encryption_by_default"
+        ]
+    )
     assert sse["sse_algorithm"] == "AES256"
     versioning = first(res[("aws_s3_bucket_versioning", "images")]["versioning_configuration"])
     assert versioning["status"] == "Enabled"
     rules = {r["id"]: r for r in res[("aws_s3_bucket_lifecycle_configuration", "images")]["rule"]}
-    assert first(rules["abort-incomplete-uploads"]["abort_incomplete_multipart_upload"])[
-        "days_after_initiation"
-    ] == 1
+    assert (
+        first(rules["abort-incomplete-uploads"]["abort_incomplete_multipart_upload"])["days_after_initiation"]
+        == 1
+    )
     images = rules["images-ia-then-expire"]
     assert first(images["transition"])["storage_class"] == "STANDARD_IA"
     defaults = blocks(MODULES / "storage", "variable")
@@ -121,9 +124,10 @@ def test_remote_state_is_s3_with_locking() -> None:
 
 def test_alb_controller_policy_is_a_file_with_its_version_noted() -> None:
     iam = resources(MODULES / "iam")
-    assert "policies/aws-load-balancer-controller.json" in iam[("aws_iam_policy", "load_balancer_controller")][
-        "policy"
-    ]
+    assert (
+        "policies/aws-load-balancer-controller.json"
+        in iam[("aws_iam_policy", "load_balancer_controller")]["policy"]
+    )
     policy = json.loads((MODULES / "iam" / "policies" / "aws-load-balancer-controller.json").read_text())
     actions = {a for s in policy["Statement"] for a in s["Action"]}
     assert {"elasticloadbalancing:CreateLoadBalancer", "ec2:CreateSecurityGroup"} <= actions
