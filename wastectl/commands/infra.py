@@ -257,6 +257,12 @@ def destroy_cmd(
 
     workdir = env_dir(env, directory)
     p = Printer("infra destroy", output)
+    recorded = (service.outputs(workdir).get("cluster_name") or {}).get("value")
+    if recorded and recorded != cluster:
+        raise UsageError(
+            f"the Terraform state in {workdir} is cluster {recorded!r}, not {cluster!r}",
+            hint=f"pass --cluster {recorded}",
+        )
     if not yes:
         confirm(p, f"This destroys every Terraform resource of cluster {cluster!r}.", expected=cluster)
     with _progress(p, "terraform destroy") as progress:

@@ -41,6 +41,12 @@ variable "create_delay" {
   default     = 0
 }
 
+variable "vpc_id" {
+  description = "VPC ID to report (tests point it at a moto VPC); empty for a fake one."
+  type        = string
+  default     = ""
+}
+
 variable "fail_node" {
   description = "Name of a node whose creation fails (tests of failure output); empty for none."
   type        = string
@@ -86,8 +92,8 @@ output "nodes" {
 }
 
 output "vpc_id" {
-  description = "Fake VPC ID."
-  value       = "vpc-${substr(sha1(var.cluster_name), 0, 17)}"
+  description = "VPC ID (fake unless var.vpc_id is set)."
+  value       = var.vpc_id != "" ? var.vpc_id : "vpc-${substr(sha1(var.cluster_name), 0, 17)}"
 }
 
 output "region" {
