@@ -104,9 +104,10 @@ def sentence(data: dict[str, Any]) -> str:
     """One line for people: `$232.13/month planned (seed design: $185.00, +$47.13) ...`."""
     total = data["total_monthly_usd"]
     vs_seed = data["vs_seed_usd"]
+    sign = "+" if vs_seed >= 0 else "-"
     text = (
         f"estimated cost: ${total:,.2f}/month in {data['region']} "
-        f"(seed design: ${data['seed_monthly_usd']:,.2f}, {vs_seed:+,.2f})"
+        f"(seed design: ${data['seed_monthly_usd']:,.2f}, {sign}${abs(vs_seed):,.2f})"
     )
     change = data.get("change_usd")
     if change is not None:
