@@ -26,7 +26,7 @@ def scan() -> list[dict[str, object]]:
         services.unavailable("checkov", str(CHECKOV), "not installed (.ci/run creates /opt/checkov-venv)")
     result = subprocess.run(
         [str(CHECKOV), "-d", str(TERRAFORM), "--framework", "terraform", "--skip-download",
-         "--quiet", "--compact", "-o", "json"],
+         "--compact", "-o", "json"],
         capture_output=True, text=True, timeout=600, check=False,
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
     )  # fmt: skip
