@@ -27,7 +27,8 @@ from wastectl.infra.terraform import Event, InfraError, Terraform
 
 OnEvent = Callable[[str], None]
 
-#: Event types worth showing a person while Terraform runs.
+#: Event types worth showing a person while Terraform runs (refreshes are left out: one line per
+#: resource on every plan drowns the changes).
 _SHOWN = {
     "apply_start",
     "apply_progress",
@@ -35,8 +36,6 @@ _SHOWN = {
     "apply_errored",
     "provision_start",
     "provision_errored",
-    "refresh_start",
-    "refresh_complete",
     "change_summary",
 }
 
