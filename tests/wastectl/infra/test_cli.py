@@ -231,3 +231,19 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
     except OSError:
         return ""
+
+
+def test_infra_destroy_refuses_the_state_of_another_cluster(env_dir: Path) -> None:
+    assert infra("plan", env_dir=env_dir).returncode == 0
+    assert infra("apply", "--yes", env_dir=env_dir).returncode == 0
+    result = infra("destroy", "--yes", env_dir=env_dir, cluster="sesacthon")
+    assert result.returncode == 2
+    assert "is cluster 'demo', not 'sesacthon'" in result.stderr
+    assert (state_home() / "demo" / "outputs.json").is_file()
+
+
+@pytest.mark.parametrize("command", ["init", "plan", "apply", "destroy", "output", "cost"])
+def test_every_infra_command_has_help_with_an_example(command: str) -> None:
+    result = run_cli("infra", command, "--help", env=cli_env(COLUMNS="120"))
+    assert result.returncode == 0, result.stderr
+    assert "Example" in result.stdout
