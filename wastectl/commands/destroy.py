@@ -15,9 +15,9 @@ from typing import Annotated, Any
 
 import typer
 
-from wastectl.commands.infra import DirOption, EnvOption, confirm, env_dir
 from wastectl.errors import UsageError
 from wastectl.exitcodes import ExitCode
+from wastectl.infra.options import DirOption, EnvOption, confirm, env_dir
 from wastectl.output import OutputFormat, OutputOption, Printer
 
 

@@ -6,14 +6,24 @@ Plans are saved per cluster and applied exactly as reviewed; outputs are saved w
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from wastectl.errors import UsageError, WastectlError
 from wastectl.exitcodes import ExitCode
+from wastectl.infra.options import (
+    DEFAULT_CLUSTER,
+    ClusterOption,
+    DirOption,
+    EnvOption,
+    VarOption,
+    YesOption,
+    confirm,
+    env_dir,
+    parse_vars,
+)
+from wastectl.infra.render import nodes_table, render_summary
 from wastectl.output import OutputFormat, OutputOption, Printer
 
 if TYPE_CHECKING:
@@ -23,80 +33,6 @@ app = typer.Typer(
     help="Terraform for the AWS side: plan with a cost line, apply exactly that plan, outputs.",
     no_args_is_help=True,
 )
-
-EnvOption = Annotated[
-    str, typer.Option("--env", "-e", help="Environment: terraform/envs/NAME.", envvar="WASTECTL_ENV")
-]
-DirOption = Annotated[
-    Path | None,
-    typer.Option("--dir", help="Environment directory (overrides --env).", envvar="WASTECTL_TERRAFORM_DIR"),
-]
-ClusterOption = Annotated[
-    str, typer.Option("--cluster", help="Cluster name (-var cluster_name).", envvar="WASTECTL_CLUSTER")
-]
-YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-VarOption = Annotated[
-    list[str] | None, typer.Option("--var", help="Terraform variable NAME=VALUE (repeatable).")
-]
-
-DEFAULT_CLUSTER = "sesacthon"
-
-
-def env_dir(env: str, directory: Path | None) -> Path:
-    """--dir, else terraform/envs/ENV under the current directory, else under this checkout."""
-    if directory is not None:
-        return directory
-    if not env or "/" in env or env.startswith("."):
-        raise UsageError(f"invalid environment name {env!r}", hint="use --dir PATH for a directory")
-    here = Path.cwd() / "terraform" / "envs" / env
-    if here.is_dir():
-        return here
-    checkout = Path(__file__).resolve().parents[2] / "terraform" / "envs" / env
-    if checkout.is_dir():
-        return checkout
-    raise UsageError(
-        f"no environment {env!r}: neither {here} nor {checkout} exists",
-        hint="run from the repository root, or pass --dir PATH",
-    )
-
-
-def parse_vars(values: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in values or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--var {item!r}: expected NAME=VALUE")
-        if name.strip() == "cluster_name":
-            raise UsageError("--var cluster_name: use --cluster")
-        out[name.strip()] = value
-    return out
-
-
-def confirm(printer: Printer, question: str, *, expected: str | None = None) -> None:
-    """`expected` set: the answer must be exactly that text; otherwise y or yes."""
-    from rich.text import Text
-
-    prompt = f"{question} Type {expected!r} to continue:" if expected else f"{question} [y/N]:"
-    printer.err.print(Text(prompt))
-    answer = sys.stdin.readline().strip()
-    ok = answer == expected if expected else answer.lower() in ("y", "yes")
-    if not ok:
-        raise WastectlError(
-            f"aborted: {'typed ' + repr(answer) if answer else 'no confirmation'}; nothing was changed",
-            hint="pass --yes to skip the question (scripts)",
-        )
-
-
-def _render_summary(p: Printer, summary: PlanSummary) -> None:
-    if not summary.has_changes:
-        p.info("No changes: the infrastructure matches the configuration.")
-        return
-    p.table("Planned changes", ["action", "resource type", "count"], summary.rows())
-    for title, addresses in (("REPLACED", summary.replaced), ("DESTROYED", summary.destroyed)):
-        if addresses:
-            p.out.print(f"[bold red]{title}[/] ({len(addresses)}):")
-            for address in addresses:
-                p.out.print(f"  - {address}", markup=False)
 
 
 def _cost_data(summary: PlanSummary, region: str | None) -> dict[str, Any] | None:
@@ -171,7 +107,7 @@ def plan(
     }
 
     def render(q: Printer) -> None:
-        _render_summary(q, result.summary)
+        render_summary(q, result.summary)
         if cost_data is not None:
             q.out.print(cost.sentence(cost_data), markup=False)
         q.info(f"plan saved: {result.plan_file}; apply it with `wastectl infra apply`")
@@ -204,7 +140,7 @@ def apply(
     tf = Terraform(workdir)
     summary = summarize(tf.json("show", str(service.plan_path(cluster)), no_color=IsFlagged))
     if not yes:
-        _render_summary(p, summary)
+        render_summary(p, summary)
         confirm(p, f"Apply this plan to cluster {cluster!r}?")
     with _progress(p, "terraform apply") as progress:
         path = service.apply(workdir, cluster, on_event=progress, tf=tf)
@@ -213,30 +149,10 @@ def apply(
     data = {"cluster": cluster, "outputs_file": str(path), **summary.as_dict(), "nodes": nodes}
 
     def render(q: Printer) -> None:
-        _nodes_table(q, nodes)
+        nodes_table(q, nodes)
         q.info(f"outputs saved: {path}")
 
     p.result(data, render)
-
-
-def _nodes_table(p: Printer, nodes: dict[str, Any]) -> None:
-    if nodes:
-        p.table(
-            "Nodes",
-            ["name", "role", "type", "az", "public ip", "private ip", "instance"],
-            [
-                (
-                    name,
-                    n.get("role"),
-                    n.get("instance_type"),
-                    n.get("availability_zone"),
-                    n.get("public_ip"),
-                    n.get("private_ip"),
-                    n.get("instance_id"),
-                )
-                for name, n in sorted(nodes.items())
-            ],
-        )
 
 
 @app.command("destroy")
@@ -301,7 +217,7 @@ def output_cmd(
             if not isinstance(v.get("value"), dict | list)
         ]
         q.table("Outputs", ["name", "value"], scalars)
-        _nodes_table(q, (values.get("nodes") or {}).get("value") or {})
+        nodes_table(q, (values.get("nodes") or {}).get("value") or {})
         q.info(f"saved: {path}")
 
     p.result(values, render)

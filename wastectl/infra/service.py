@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from wastectl.errors import UsageError
-from wastectl.exitcodes import ExitCode
 from wastectl.fleet.inventory import default_tf_outputs_path
 from wastectl.infra.plan import PlanSummary, fingerprint, summarize
 from wastectl.infra.terraform import Event, InfraError, Terraform
@@ -238,4 +237,4 @@ def provision(env_dir: Path, cluster: str, *, on_event: OnEvent | None = None) -
     return apply(env_dir, cluster, on_event=on_event, tf=tf)
 
 
-__all__ = ["ExitCode", "InfraError", "apply", "destroy", "init", "outputs", "plan", "provision"]
+__all__ = ["InfraError", "apply", "destroy", "init", "outputs", "plan", "provision"]
