@@ -38,8 +38,10 @@ lock:
 	.venv-lock/bin/python -m pip freeze --exclude-editable | grep -v '^wastectl' > requirements.lock
 	rm -rf .venv-lock
 
+# All benchmarks then docs/benchmarks.md (`make bench ARGS=--quick` for a laptop-sized run).
 bench: $(BIN)/.installed
-	$(BIN)/python bench/startup.py
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
+	PYTHONPATH=. $(BIN)/python bench/run_all.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

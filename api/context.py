@@ -34,7 +34,12 @@ class AppContext:
     def from_settings(cls, settings: Settings) -> AppContext:
         if settings.database_url is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_db_engine(settings.resolved_database_url)
+        engine = create_db_engine(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
         return cls(settings=settings, engine=engine, session_factory=make_session_factory(engine))
 
     @cached_property

@@ -75,6 +75,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the per-backend settings the app relies on."""
     if url.startswith("sqlite"):
+        if ":memory:" in url or url.rstrip("/").endswith("sqlite:"):
+            for pool_option in ("pool_size", "max_overflow", "pool_timeout"):
+                kwargs.pop(pool_option, None)  # one connection per thread: the options do not apply
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,29 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+    """No pooled connection came free within the checkout timeout: shed load, do not queue forever."""
+    log.warning("database pool exhausted on %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        {"detail": "the service is busy; retry shortly", "code": "database_busy"},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database refused or dropped the connection (a restart, a failover): tell clients to retry."""
+    assert isinstance(exc, DBAPIError)
+    if not exc.connection_invalidated and not isinstance(exc, OperationalError):
+        return await _unexpected(request, exc)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+    return JSONResponse(
+        {"detail": "the database is unavailable; retry shortly", "code": "database_unavailable"},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"detail": "internal error", "code": "internal"}, status_code=500)
@@ -75,4 +100,6 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PoolTimeout, _database_busy)
+    app.add_exception_handler(DBAPIError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
@@ -22,6 +23,7 @@ from api.scans.router import router as scans_router
 from api.settings import Settings, load_settings
 from api.uploads.router import router as uploads_router
 from api.users.router import router as users_router
+from api.web.router import router as web_router
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
@@ -41,6 +43,8 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         log.info("API starting with profile %s", settings.profile())
+        # The pool is sized to this many threads (see Settings.api_threads); keep the two in step.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         yield
         if owns_context:
             ctx.close()
@@ -69,4 +73,5 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         locations_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(web_router)  # the browser client at `/` (docs/web.md)
     return app

@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     cors_origins: list[str] = Field(default_factory=list)
 
+    # --- database pool ----------------------------------------------------------------------
+    # Sync endpoints and dependencies run on AnyIO's thread pool; a request holds at most one
+    # connection, so a pool as large as that thread pool means no thread waits for a connection
+    # another thread of this process holds. The checkout timeout answers 503 instead of hanging.
+    api_threads: Annotated[int, Field(ge=4, le=512)] = 40
+    db_pool_size: Annotated[int, Field(ge=1, le=512)] = 10
+    db_pool_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0
+
     # --- auth -------------------------------------------------------------------------------
     jwt_secret: SecretStr = SecretStr(PLACEHOLDER_JWT_SECRET)
     jwt_issuer: str = "wastectl"
@@ -140,7 +148,15 @@ class Settings(BaseSettings):
     scan_retry_max_seconds: Annotated[float, Field(gt=0)] = 60.0
     scan_stuck_minutes: Annotated[int, Field(gt=0)] = 10
     scan_in_process_workers: Annotated[int, Field(ge=1, le=64)] = 4
+    # Below this model confidence the scan result asks the user which item it is (issue 14).
+    scan_confidence_threshold: Annotated[float, Field(ge=0, le=1)] = 0.6
     rabbitmq_management_url: str = "http://127.0.0.1:15672"
+
+    # --- web client (docs/web.md) -------------------------------------------------------------
+    # A map under the nearby list when set, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png
+    # (the tile server sees the area looked at; unset, the page shows the list alone).
+    web_map_tile_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    web_map_attribution: str = Field(default="© OpenStreetMap contributors", max_length=200)
 
     # --- validation -------------------------------------------------------------------------
     @field_validator("database_url")
@@ -179,6 +195,11 @@ class Settings(BaseSettings):
         return self
 
     # --- derived ----------------------------------------------------------------------------
+    @property
+    def db_max_overflow(self) -> int:
+        """Connections above `db_pool_size`, so that the pool covers every API thread."""
+        return max(0, self.api_threads - self.db_pool_size)
+
     @cached_property
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL, with the psycopg 3 driver chosen for PostgreSQL in one place."""

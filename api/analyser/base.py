@@ -36,6 +36,8 @@ class DetectedItem:
     is_mixed: bool = False
     contamination: str | None = None
     kb_item_id: str | None = None
+    #: observed attributes (`api.knowledge.attributes`), only those the photo showed
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

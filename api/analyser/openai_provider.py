@@ -10,15 +10,21 @@ import base64
 from typing import Any
 
 from api.analyser.base import Analysis, PermanentAnalyserError, TransientAnalyserError
+from api.analyser.catalogue import catalogue_text
 from api.analyser.schema import SchemaViolation, parse_response, response_format
 from api.settings import Settings
 
 SYSTEM_PROMPT = (
     "You identify household waste in a photo for Korean separate-collection rules. "
-    "List each distinct object (at most 5): a short Korean label, material, shape, whether it is "
-    "made of inseparable mixed materials, contamination, and the category id from the enum that fits. "
-    "Do not give disposal instructions; they come from our knowledge base. "
-    "Use the user's note as a hint only."
+    "List each distinct object (at most 5). For each: item_id = the catalogue entry below that it is "
+    '(or "unknown" when none fits or you are unsure), a short Korean label, the material, and what '
+    "you can actually see: transparency, packaging_label (plastic label on/off), cap on/off, "
+    "contamination (none, light, heavy), "
+    "broken, mixed_materials (parts of other materials that cannot be taken off), contents left. "
+    'Answer "unknown" for any attribute the photo does not show; never guess. category_id is your '
+    "best guess of the category. confidence is how sure you are of item_id. "
+    "Give no disposal advice: it comes from our knowledge base. Use the user's note as a hint only.\n"
+    "Catalogue (item_id: Korean name):\n"
 )
 REPAIR_PROMPT = (
     "Your previous answer could not be used ({error}). Answer again with only JSON that follows the "
@@ -56,6 +62,9 @@ class OpenAIAnalyser:
         self.settings = settings
         self.model = settings.openai_model
         self.category_ids = set(bundle.category_ids())
+        self.item_ids = {item.id for item in bundle.items}
+        self.system_prompt = SYSTEM_PROMPT + catalogue_text(bundle)
+        self.response_format = response_format(self.item_ids, self.category_ids)
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
         self.client = OpenAI(
             api_key=key,
@@ -69,7 +78,7 @@ class OpenAIAnalyser:
             return self.client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.model,
                 messages=messages,
-                response_format=response_format(self.category_ids),
+                response_format=self.response_format,
                 max_tokens=self.settings.openai_max_output_tokens,
                 temperature=0,
             )
@@ -89,7 +98,7 @@ class OpenAIAnalyser:
             },
         ]
         messages: list[dict[str, Any]] = [
-            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "system", "content": self.system_prompt},
             {"role": "user", "content": user_content},
         ]
         prompt_tokens = completion_tokens = 0
@@ -103,7 +112,7 @@ class OpenAIAnalyser:
             if getattr(message, "refusal", None):
                 raise PermanentAnalyserError("refused", f"the model refused: {message.refusal}")
             try:
-                items, summary = parse_response(message.content, self.category_ids)
+                items = parse_response(message.content, self.item_ids, self.category_ids)
             except SchemaViolation as exc:
                 if attempt == 2:
                     raise PermanentAnalyserError(
@@ -118,7 +127,6 @@ class OpenAIAnalyser:
                 provider=self.name,
                 model=str(completion.model or self.model),
                 items=items,
-                summary=summary,
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
                 notes=notes,

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
+from api.auth.cookies import set_auth_cookies
 from api.auth.http import client_info, token_response
 from api.auth.models import SocialAccount
 from api.auth.schemas import DevTokenRequest, TokenResponse
@@ -26,7 +27,7 @@ dev_router = APIRouter(prefix="/auth", tags=["auth"])
 
 @dev_router.post("/dev/token", response_model=TokenResponse, responses=error_responses(404, 422))
 def dev_token(
-    body: DevTokenRequest, request: Request, session: SessionDep, settings: SettingsDep
+    body: DevTokenRequest, request: Request, response: Response, session: SessionDep, settings: SettingsDep
 ) -> TokenResponse:
     """Development only: sign in as a local user by nickname, without a provider.
 
@@ -50,4 +51,6 @@ def dev_token(
         session, user_id=user.id, provider="dev", flow="dev", client=client, session_id=tokens.session_id
     )
     session.commit()
+    if body.set_cookies:  # the web client (api/web) keeps tokens out of reach of its scripts
+        set_auth_cookies(response, settings, tokens)
     return token_response(user, tokens)

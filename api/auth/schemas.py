@@ -11,6 +11,9 @@ from api.users.schemas import NICKNAME_PATTERN, UserPublic
 
 class DevTokenRequest(BaseModel):
     nickname: str = Field(min_length=2, max_length=20, pattern=NICKNAME_PATTERN)
+    set_cookies: bool = Field(
+        default=False, description="browser clients: also set the HttpOnly auth cookies, as the web flow does"
+    )
 
 
 class TokenResponse(BaseModel):

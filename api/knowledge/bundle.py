@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from api.knowledge.schema import Category, Item
-from api.knowledge.search import Term, best_score, normalize, prepare_terms
+from api.knowledge.schema import Category, Item, RegionOverride
+from api.knowledge.search import Term, best_score, normalize_query, prepare_terms
 
 
 @dataclass(frozen=True)
 class KnowledgeBundle:
     categories: list[Category]
     items: list[Item]
+    regions: list[RegionOverride] = field(default_factory=list)
     _categories: dict[str, Category] = field(init=False, repr=False, compare=False)
     _items: dict[str, Item] = field(init=False, repr=False, compare=False)
     _terms: list[tuple[Term, ...]] = field(init=False, repr=False, compare=False)
@@ -32,6 +33,15 @@ class KnowledgeBundle:
     def item(self, item_id: str) -> Item | None:
         return self._items.get(item_id)
 
+    def region_override(self, item_id: str, sido: str | None, sigungu: str | None) -> RegionOverride | None:
+        """The district's rule for an item, if it has one (`sigungu` "창원시 의창구" matches "창원시")."""
+        if not sido or not sigungu:
+            return None
+        for override in self.regions:
+            if override.item_id == item_id and override.sido == sido and sigungu.startswith(override.sigungu):
+                return override
+        return None
+
     def items_in(self, category_id: str) -> list[Item]:
         return [i for i in self.items if i.category_id == category_id]
 
@@ -41,7 +51,7 @@ class KnowledgeBundle:
         Besides exact/prefix/substring matches this also finds items whose name occurs inside a
         longer text (a user's note such as "투명 페트병이에요"), ranked below every direct match.
         """
-        query = normalize(text)
+        query = normalize_query(text)
         if not query or limit <= 0:
             return []
         scored = [

@@ -20,9 +20,13 @@ from api.knowledge.schema import (
     CategoriesFile,
     Category,
     CategoryRecord,
+    Condition,
+    ConditionRecord,
     Item,
     ItemRecord,
     ItemsFile,
+    RegionOverride,
+    RegionsFile,
     SourceRecord,
     SourcesFile,
 )
@@ -30,6 +34,7 @@ from api.knowledge.schema import (
 DATA_DIR = Path(__file__).parent / "data"
 SOURCES_FILE = "sources.yaml"
 CATEGORIES_FILE = "categories.yaml"
+REGIONS_FILE = "regions.yaml"
 ITEMS_GLOB = "items_*.yaml"
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -90,6 +95,25 @@ def _category(record: CategoryRecord, sources: dict[str, SourceRecord]) -> Categ
     return Category(**data, source=_cite(record.sources, sources, where))
 
 
+def _condition(record: ConditionRecord, item: ItemRecord, bin_: str, categories: dict[str, Category],
+               where: str) -> Condition:  # fmt: skip
+    category_id = record.category_id or item.category_id
+    category = categories.get(category_id)
+    if category is None:
+        raise KnowledgeBaseError(f"{where}: conditions: unknown category {category_id!r}")
+    if record.bin:
+        chosen_bin = record.bin
+    elif record.category_id and record.category_id != item.category_id:
+        chosen_bin = category.bin
+    else:
+        chosen_bin = bin_
+    return Condition(
+        when=record.when, category_id=category_id, bin=chosen_bin,
+        steps=record.steps or (category.steps if record.category_id else item.steps),
+        mistakes=record.mistakes or item.mistakes, hazard=record.hazard or item.hazard,
+    )  # fmt: skip
+
+
 def _item(
     record: ItemRecord, file: str, categories: dict[str, Category], sources: dict[str, SourceRecord]
 ) -> Item:
@@ -97,8 +121,10 @@ def _item(
     category = categories.get(record.category_id)
     if category is None:
         raise KnowledgeBaseError(f"{where}: category_id: unknown category {record.category_id!r}")
-    data = record.model_dump(exclude={"sources", "bin"})
-    return Item(**data, bin=record.bin or category.bin, source=_cite(record.sources, sources, where))
+    data = record.model_dump(exclude={"sources", "bin", "conditions"})
+    bin_ = record.bin or category.bin
+    conditions = tuple(_condition(c, record, bin_, categories, where) for c in record.conditions)
+    return Item(**data, bin=bin_, conditions=conditions, source=_cite(record.sources, sources, where))
 
 
 def read_bundle(directory: Path = DATA_DIR) -> KnowledgeBundle:
@@ -122,7 +148,27 @@ def read_bundle(directory: Path = DATA_DIR) -> KnowledgeBundle:
                 )
             items[record.id] = _item(record, path.name, categories, sources)
             origin[record.id] = path.name
-    return KnowledgeBundle(categories=list(categories.values()), items=list(items.values()))
+    regions = (
+        _regions(directory / REGIONS_FILE, items, sources) if (directory / REGIONS_FILE).exists() else []
+    )
+    return KnowledgeBundle(categories=list(categories.values()), items=list(items.values()), regions=regions)
+
+
+def _regions(path: Path, items: dict[str, Item], sources: dict[str, SourceRecord]) -> list[RegionOverride]:
+    found: list[RegionOverride] = []
+    for n, region in enumerate(_validate(RegionsFile, path).regions):
+        where = f"{path.name}: regions[{n}] ({region.sido} {region.sigungu})"
+        source = _cite(region.sources, sources, where)
+        if all(sources[k].secondary for k in region.sources):
+            raise KnowledgeBaseError(f"{where}: sources: a district rule needs an official source")
+        for item_id, override in region.items.items():
+            if item_id not in items:
+                raise KnowledgeBaseError(f"{where}: items: unknown item {item_id!r}")
+            found.append(RegionOverride(
+                item_id=item_id, sido=region.sido, sigungu=region.sigungu, bin=override.bin,
+                steps=override.steps, note=override.note, source=source,
+            ))  # fmt: skip
+    return found
 
 
 @lru_cache(maxsize=1)

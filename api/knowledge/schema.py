@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from api.knowledge.attributes import VALUES, Attribute
 
 MajorClass = Literal["recyclable", "general", "non_combustible", "food", "bulky", "hazardous", "ewaste"]
 MAJOR_CLASSES: tuple[MajorClass, ...] = (
@@ -52,6 +54,31 @@ class CategoryRecord(_Strict):
     sources: list[Id] = Field(min_length=1)
 
 
+class ConditionRecord(_Strict):
+    """A rule chosen by observed attributes: `when` all match -> these fields replace the item's.
+
+    `category_id` moves the object to another category (and its bin unless `bin` is given); the
+    first matching condition of an item wins, none matching means the item's own guidance.
+    """
+
+    when: dict[Attribute, str] = Field(min_length=1)
+    category_id: Id | None = None
+    bin: Text | None = None
+    steps: list[Text] | None = Field(default=None, min_length=1)
+    mistakes: list[Text] | None = Field(default=None, min_length=1)
+    hazard: Text | None = None
+
+    @model_validator(mode="after")
+    def _known_values(self) -> ConditionRecord:
+        for attribute, value in self.when.items():
+            if value not in VALUES[attribute]:
+                allowed = ", ".join(VALUES[attribute])
+                raise ValueError(f"when.{attribute.value}: {value!r} is not one of {allowed}")
+        if not (self.category_id or self.bin or self.steps or self.hazard):
+            raise ValueError("a condition must change category_id, bin, steps or hazard")
+        return self
+
+
 class ItemRecord(_Strict):
     id: Id
     name_ko: Name
@@ -61,8 +88,44 @@ class ItemRecord(_Strict):
     bin: Text | None = None
     steps: list[Text] = Field(min_length=1)
     mistakes: list[Text] = Field(min_length=1)
+    hazard: Text | None = None
+    conditions: list[ConditionRecord] = Field(default_factory=list)
+    #: what an unobserved attribute is taken to be (no question asked): a 투명 페트병 is clear
+    assume: dict[Attribute, str] = Field(default_factory=dict)
     region_dependent: bool
     sources: list[Id] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_assumptions(self) -> ItemRecord:
+        for attribute, value in self.assume.items():
+            if value not in VALUES[attribute]:
+                raise ValueError(
+                    f"assume.{attribute.value}: {value!r} is not one of {', '.join(VALUES[attribute])}"
+                )
+        return self
+
+
+class RegionOverrideRecord(_Strict):
+    bin: Text | None = None
+    steps: list[Text] | None = Field(default=None, min_length=1)
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> RegionOverrideRecord:
+        if not (self.bin or self.steps or self.note):
+            raise ValueError("a region override must set bin, steps or note")
+        return self
+
+
+class RegionRecord(_Strict):
+    sido: Name
+    sigungu: Name
+    sources: list[Id] = Field(min_length=1)
+    items: dict[Id, RegionOverrideRecord] = Field(min_length=1)
+
+
+class RegionsFile(_Strict):
+    regions: list[RegionRecord]
 
 
 class SourcesFile(_Strict):
@@ -90,6 +153,27 @@ class Category(_Strict):
     source: str
 
 
+class RegionOverride(_Strict):
+    item_id: str
+    sido: str
+    sigungu: str
+    bin: str | None
+    steps: list[str] | None
+    note: str | None
+    source: str
+
+
+class Condition(_Strict):
+    """A resolved condition: `bin` is always filled (from the condition, its category or the item)."""
+
+    when: dict[Attribute, str]
+    category_id: str
+    bin: str
+    steps: list[str]
+    mistakes: list[str]
+    hazard: str | None
+
+
 class Item(_Strict):
     id: str
     name_ko: str
@@ -101,3 +185,6 @@ class Item(_Strict):
     mistakes: list[str]
     region_dependent: bool
     source: str
+    hazard: str | None = None
+    conditions: tuple[Condition, ...] = ()
+    assume: dict[Attribute, str] = Field(default_factory=dict)

@@ -45,7 +45,11 @@ def _item_rows(bundle: KnowledgeBundle) -> dict[str, dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     for n, item in enumerate(bundle.items):
         terms = search_terms((item.name_ko, item.name_en), item.aliases)
-        rows[item.id] = {**item.model_dump(), "position": n, "search_text": "\n".join(terms)}
+        rows[item.id] = {
+            **item.model_dump(exclude={"hazard", "conditions", "assume"}),
+            "position": n,
+            "search_text": "\n".join(terms),
+        }
     return rows
 
 

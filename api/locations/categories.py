@@ -51,22 +51,29 @@ ALWAYS_OPEN_TYPES: frozenset[PointType] = frozenset(
 
 # Korean keywords in free-text item lists ("형광등+건전지", "투명페트병\n캔") -> category ids.
 # Earlier (longer) keywords consume their text, so "종이팩" is not also "종이" and "유색페트" not "페트".
+# Matched on the lower-cased text with spaces removed; spellings seen in the KECO file are covered
+# ("투명패트병", "투명페트명", "유색 PET", "PET(유색)", "판PET": sheet PET is not a clear bottle).
 _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("투명페트", ("pet_clear",)), ("무색페트", ("pet_clear",)), ("유색페트", ("plastic",)),
-    ("페트", ("pet_clear",)), ("pet", ("pet_clear",)), ("플라스틱", ("plastic",)), ("플리스틱", ("plastic",)),
-    ("pp", ("plastic",)), ("(pe", ("plastic",)), ("종이팩", ("carton",)), ("우유팩", ("carton",)),
-    ("멸균팩", ("carton",)), ("종이", ("paper",)), ("박스", ("paper",)), ("서적", ("paper",)),
-    ("신문", ("paper",)), ("책", ("paper",)), ("캔", ("metal",)), ("알루미늄", ("metal",)),
-    ("고철", ("metal",)), ("철", ("metal",)), ("유리", ("glass",)), ("빈병", ("glass",)),
-    ("공병", ("glass",)), ("소주병", ("glass",)), ("맥주병", ("glass",)), ("비닐", ("vinyl",)),
-    ("스티로폼", ("eps",)), ("건전지", ("battery",)), ("전지", ("battery",)), ("배터리", ("battery",)),
-    ("형광등", ("lamp",)), ("폐조명", ("lamp",)), ("의류", ("textile",)), ("헌옷", ("textile",)),
-    ("옷", ("textile",)), ("섬유", ("textile",)), ("의약품", ("medicine",)), ("약품", ("medicine",)),
-    ("소형가전", ("electronics",)), ("가전", ("electronics",)), ("전자제품", ("electronics",)),
-    ("가구", ("bulky",)), ("대형폐기물", ("bulky",)), ("음식물", ("food",)),
-    ("일반쓰레기", ("general",)), ("일반,", ("general",)), ("담배", ("general",)),
-    ("종량제", ("general",)), ("재활용", ("paper", "pet_clear", "plastic", "glass", "metal")),
-    ("불연성", ("non_combustible",)), ("유해", ("hazardous",)),
+    ("유색혼합pet", ("plastic",)), ("유색pet", ("plastic",)), ("pet(유색)", ("plastic",)),
+    ("유색페트", ("plastic",)), ("유색패트", ("plastic",)), ("판pet", ("plastic",)),
+    ("판페트", ("plastic",)), ("투명페트", ("pet_clear",)), ("투명패트", ("pet_clear",)),
+    ("무색페트", ("pet_clear",)), ("무색패트", ("pet_clear",)), ("투명pet", ("pet_clear",)),
+    ("페트", ("pet_clear",)), ("패트", ("pet_clear",)), ("pet", ("pet_clear",)), ("플라스틱", ("plastic",)),
+    ("플리스틱", ("plastic",)), ("즉석밥", ("plastic",)), ("햇반", ("plastic",)), ("other", ("plastic",)),
+    ("빨대", ("plastic",)), ("pp", ("plastic",)), ("pe비닐", ("vinyl",)), ("pe", ("plastic",)),
+    ("ps", ("plastic",)), ("종이팩", ("carton",)), ("우유팩", ("carton",)), ("멸균팩", ("carton",)),
+    ("종이", ("paper",)), ("박스", ("paper",)), ("서적", ("paper",)), ("신문", ("paper",)),
+    ("책", ("paper",)), ("캔", ("metal",)), ("알루미늄", ("metal",)), ("고철", ("metal",)),
+    ("철", ("metal",)), ("유리", ("glass",)), ("빈병", ("glass",)), ("공병", ("glass",)),
+    ("녹색병", ("glass",)), ("갈색", ("glass",)), ("소주병", ("glass",)), ("맥주병", ("glass",)),
+    ("비닐", ("vinyl",)), ("스티로폼", ("eps",)), ("건전지", ("battery",)), ("전지", ("battery",)),
+    ("배터리", ("battery",)), ("형광등", ("lamp",)), ("폐조명", ("lamp",)), ("의류", ("textile",)),
+    ("헌옷", ("textile",)), ("옷", ("textile",)), ("섬유", ("textile",)), ("의약품", ("medicine",)),
+    ("약품", ("medicine",)), ("소형가전", ("electronics",)), ("가전", ("electronics",)),
+    ("전자제품", ("electronics",)), ("가구", ("bulky",)), ("대형폐기물", ("bulky",)), ("음식물", ("food",)),
+    ("일반쓰레기", ("general",)), ("일반,", ("general",)), ("담배", ("general",)), ("종량제", ("general",)),
+    ("재활용", ("paper", "pet_clear", "plastic", "glass", "metal")), ("불연성", ("non_combustible",)),
+    ("유해", ("hazardous",)),
 )  # fmt: skip
 
 
@@ -74,7 +81,7 @@ def categories_from_text(text: str | None) -> set[str]:
     """Category ids named by keywords in a free-text item list (substring match, as datasets vary)."""
     if not text:
         return set()
-    lowered = text.lower()
+    lowered = "".join(text.lower().split())
     found: set[str] = set()
     for keyword, categories in _KEYWORDS:
         if keyword in lowered:

@@ -1,20 +1,23 @@
 """Opening hours: a small stored form, parsers for dataset text, and "open now" in Asia/Seoul.
 
 Stored form (JSON): `{"mon": [["09:00", "18:00"]], "tue": [], ...}` — a weekday key with an empty
-list means closed that day; a missing key means unknown. A range whose end is not after its start
-runs past midnight ("15:00"-"04:00"). Public holidays are not modelled (no holiday calendar).
+list means closed that day; a missing key means unknown. An optional `"weeks": {"thu": [1, 3, 5]}`
+limits a day to those weeks of the month (the n-th such weekday: "(1,3,5주)" in the KECO file).
+A range whose end is not after its start runs past midnight ("15:00"-"04:00"). Public holidays are
+not modelled (no holiday calendar).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 SEOUL = ZoneInfo("Asia/Seoul")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-Hours = dict[str, list[list[str]]]
+Hours = dict[str, Any]
 
 _RANGE = re.compile(r"(\d{1,2})\s*[:시]\s*(\d{2})?\s*분?\s*[~\-–]\s*(\d{1,2})\s*[:시]\s*(\d{2})?")
 _CLOSED_WORDS = ("휴무", "휴업", "closed", "휴일")
@@ -27,10 +30,24 @@ def _hhmm(hour: str, minute: str | None) -> str | None:
     return f"{h:02d}:{m:02d}"
 
 
+WEEKS_KEY = "weeks"
+_WEEKS = re.compile(r"\(\s*([1-5](?:\s*,\s*[1-5])*)\s*주\s*\)")
+_ALWAYS = ("상시", "24시간")
+
+
+def parse_weeks(text: str | None) -> list[int]:
+    """`"10:00~12:00 (1,3,5주)"` -> `[1, 3, 5]`; no week list -> `[]` (every week)."""
+    match = _WEEKS.search(text or "")
+    return sorted({int(n) for n in re.findall(r"[1-5]", match[1])}) if match else []
+
+
 def parse_day_text(text: str | None) -> list[list[str]] | None:
-    """`"11:00 ~ 14:00"` -> `[["11:00", "14:00"]]`; `"휴무"` -> `[]`; blank or unreadable -> None."""
+    """`"11:00 ~ 14:00"` -> `[["11:00", "14:00"]]`; `"휴무"` -> `[]`; `"상시"` (always) -> all day;
+    blank or unreadable -> None."""
     if text is None or not text.strip():
         return None
+    if text.strip() in _ALWAYS:
+        return [["00:00", "24:00"]]
     ranges = []
     for match in _RANGE.finditer(text):
         start, end = _hhmm(match[1], match[2]), _hhmm(match[3], match[4])
@@ -95,6 +112,9 @@ def is_open(hours: Hours | None, now: datetime) -> bool | None:
             return True
     if today not in hours:
         return None
+    weeks = (hours.get(WEEKS_KEY) or {}).get(today)
+    if weeks and (local.day - 1) // 7 + 1 not in weeks:
+        return False
     for start, end in hours[today]:
         s, e = _minutes(start), _minutes(end)
         if (s < e and s <= minute < e) or (e <= s and minute >= s):

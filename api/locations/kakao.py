@@ -51,6 +51,16 @@ class KakaoPlace:
 
 
 @dataclass(frozen=True)
+class KakaoRegion:
+    """`coord2regioncode`: the 법정동 (type B) region of a point: 시도, 시군구 and the 10-digit code."""
+
+    sido: str
+    sigungu: str
+    dong: str
+    code: str
+
+
+@dataclass(frozen=True)
 class KakaoPage:
     places: list[KakaoPlace]
     is_end: bool
@@ -132,6 +142,23 @@ class KakaoLocalClient:
         return self._search(
             "category", params, lat=lat, lng=lng, radius_m=radius_m, page=page, size=size, sort=sort
         )
+
+    def region(self, *, lat: float, lng: float) -> KakaoRegion | None:
+        """Reverse-geocode a point to its 시군구 (`/v2/local/geo/coord2regioncode.json`), cached like
+        searches (coordinates rounded to ~10 m so nearby scans share the entry). None outside Korea."""
+        body = self._get("/v2/local/geo/coord2regioncode.json", {"x": f"{lng:.4f}", "y": f"{lat:.4f}"})
+        try:
+            documents = body["documents"]
+            fallback = documents[0] if documents else None
+            doc = next((d for d in documents if d.get("region_type") == "B"), fallback)
+            if doc is None:
+                return None
+            return KakaoRegion(
+                sido=str(doc["region_1depth_name"]), sigungu=str(doc["region_2depth_name"]),
+                dong=str(doc.get("region_3depth_name") or ""), code=str(doc.get("code") or ""),
+            )  # fmt: skip
+        except (AttributeError, KeyError, TypeError, IndexError) as exc:
+            raise KakaoError("protocol", f"unexpected coord2regioncode shape ({exc!r})") from None
 
     def collect(self, fetch: Callable[[int], KakaoPage], *, max_results: int) -> list[KakaoPlace]:
         """Follow pages (`fetch(page)`) until `is_end`, page 45, or `max_results` places."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +22,10 @@ class PointOut(BaseModel):
     lng: float
     distance_m: float = Field(description="Haversine distance from the query point, metres")
     open_now: bool | None = Field(description="Open at request time (Asia/Seoul); null when unknown")
-    opening_hours: dict[str, list[list[str]]] | None = None
+    opening_hours: dict[str, Any] | None = Field(
+        default=None,
+        description='{"mon": [["09:00","18:00"]], ..., "weeks": {"thu": [1, 3]}} (weeks optional)',
+    )
     phone: str | None = None
     source: str = Field(description="Dataset the point came from (`keco`, `sample`...) or `kakao`")
     source_date: date | None = None

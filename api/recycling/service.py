@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.knowledge.search import match_score, normalize
+from api.knowledge.search import match_score, normalize_query
 from api.recycling.models import KbCategory, KbItem
 
 
@@ -38,7 +38,7 @@ def search_items(*, session: Session, q: str, category: str | None, limit: int) 
     The database narrows the candidates with one LIKE on the normalised `search_text`; the shared
     scorer (`api.knowledge.search`) then orders them exactly as `KnowledgeBundle.search` would.
     """
-    query = normalize(q)
+    query = normalize_query(q)
     stmt = select(KbItem)
     if category is not None:
         stmt = stmt.where(KbItem.category_id == category)
@@ -46,7 +46,8 @@ def search_items(*, session: Session, q: str, category: str | None, limit: int) 
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = session.scalars(stmt.order_by(KbItem.position).limit(limit))
         return SearchPage(total=total, hits=[(row, None) for row in rows])
-    candidates = session.scalars(stmt.where(KbItem.search_text.contains(query, autoescape=True)))
+    singular = query[:-1] if query.isascii() and query.endswith("s") else query
+    candidates = session.scalars(stmt.where(KbItem.search_text.contains(singular, autoescape=True)))
     scored = [(row, match_score(query, (row.name_ko, row.name_en), row.aliases)) for row in candidates]
     ranked = sorted(
         ((row, score) for row, score in scored if score > 0),

@@ -75,6 +75,10 @@ class ScanFeedback(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(GUID(), ForeignKey("users.id", ondelete="CASCADE"))
     correct: Mapped[bool] = mapped_column(default=False)
     expected_category_id: Mapped[str | None] = mapped_column(String(50), default=None)
+    # A correction of the item ("this is 우유팩"): what the user said and what we had matched.
+    expected_item_id: Mapped[str | None] = mapped_column(String(60), default=None)
+    predicted_item_id: Mapped[str | None] = mapped_column(String(60), default=None)
+    item_index: Mapped[int] = mapped_column(Integer, default=0)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -19,9 +19,11 @@ from starlette.datastructures import UploadFile
 from api.auth.deps import CurrentUser
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
-from api.scans import maintenance, service
+from api.scans import answers, maintenance, service
+from api.scans.coaching import negotiate, render_result
 from api.scans.models import FINAL_STATUSES, Scan
 from api.scans.schemas import (
+    AnswerCreate,
     FeedbackCreate,
     FeedbackOut,
     ScanAccepted,
@@ -145,7 +147,10 @@ async def create_scan(
     return JSONResponse(body.model_dump(mode="json"), status_code=202, headers={"Location": result_url})
 
 
-def _scan_out(scan: Scan) -> ScanOut:
+AcceptLanguage = Annotated[str | None, Header(alias="Accept-Language")]
+
+
+def _scan_out(scan: Scan, lang: str = "ko") -> ScanOut:
     failure = None
     if scan.status == "failed":
         failure = ScanFailure(code=scan.failure_code or "failed", reason=scan.failure_reason or "")
@@ -157,7 +162,7 @@ def _scan_out(scan: Scan) -> ScanOut:
         lng=scan.lng,
         created_at=scan.created_at,
         finished_at=scan.finished_at,
-        result=ScanResult.model_validate(scan.result) if scan.result else None,
+        result=ScanResult.model_validate(render_result(scan.result, lang)) if scan.result else None,
         failure=failure,
     )
 
@@ -195,10 +200,18 @@ def list_scans(
         **error_responses(401, 404),
     },
 )
-def get_scan(
-    scan_id: uuid.UUID, context: ContextDep, session: SessionDep, user: CurrentUser, response: Response
+def get_scan(  # noqa: PLR0917 (FastAPI dependencies are positional parameters)
+    scan_id: uuid.UUID,
+    context: ContextDep,
+    session: SessionDep,
+    user: CurrentUser,
+    response: Response,
+    accept_language: AcceptLanguage = None,
 ) -> ScanOut:
-    """200 with the result (or failure) when finished; 202 + `Retry-After` while pending."""
+    """200 with the result (or failure) when finished; 202 + `Retry-After` while pending.
+
+    The result is in Korean, or English when `Accept-Language` prefers it (`Content-Language` says which).
+    """
     scan = service.get_owned_scan(session, user.id, scan_id)
     if scan.status not in FINAL_STATUSES:
         if context.settings.tasks_in_process and maintenance.claim_if_stuck(context.scans, scan.id):
@@ -206,7 +219,9 @@ def get_scan(
             context.scans.dispatcher.enqueue_scan(scan.id)
         response.status_code = 202
         response.headers["Retry-After"] = "1"
-    return _scan_out(scan)
+    lang = negotiate(accept_language)
+    response.headers["Content-Language"] = lang
+    return _scan_out(scan, lang)
 
 
 def _sse(event_id: int, stage: str, data: dict[str, Any]) -> str:
@@ -254,10 +269,39 @@ async def scan_events(
 def add_feedback(
     scan_id: uuid.UUID, body: FeedbackCreate, context: ContextDep, session: SessionDep, user: CurrentUser
 ) -> FeedbackOut:
-    """Tell us the answer was wrong (or right); stored for review."""
+    """Tell us the answer was wrong (or right); stored for review. With `expected_item_id` the scan is
+    also re-grounded on that item at once (as `POST /answer` with `item_id` does)."""
     scan = service.get_owned_scan(session, user.id, scan_id)
     feedback = service.add_feedback(
         session=session, runtime=context.scans, scan=scan, user_id=user.id,
         correct=body.correct, expected_category_id=body.expected_category_id, comment=body.comment,
+        expected_item_id=body.expected_item_id, item_index=body.item_index,
     )  # fmt: skip
     return FeedbackOut.model_validate(feedback, from_attributes=True)
+
+
+@router.post(
+    "/{scan_id}/answer",
+    response_model=ScanOut,
+    responses=error_responses(401, 404, 409, 422),
+)
+def answer_question(  # noqa: PLR0917 (FastAPI dependencies are positional parameters)
+    scan_id: uuid.UUID,
+    body: AnswerCreate,
+    context: ContextDep,
+    session: SessionDep,
+    user: CurrentUser,
+    response: Response,
+    accept_language: AcceptLanguage = None,
+) -> ScanOut:
+    """Answer an item's question (`attribute` + `value`) or correct the item (`item_id`, or `text`
+    naming it). The scan is re-grounded from its stored analysis, without a new model call, and
+    the new result is returned; corrections are kept as labelled feedback."""
+    scan = service.get_owned_scan(session, user.id, scan_id)
+    scan = answers.answer_scan(
+        session=session, runtime=context.scans, scan=scan, user_id=user.id, item_index=body.item_index,
+        attribute=body.attribute, value=body.value, item_id=body.item_id, text=body.text,
+    )  # fmt: skip
+    lang = negotiate(accept_language)
+    response.headers["Content-Language"] = lang
+    return _scan_out(scan, lang)

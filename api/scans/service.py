@@ -127,22 +127,19 @@ def create_scan(
         if data.image is not None
         else _load_upload(session, runtime, user_id, data.upload_key or "")
     )
+    # End the read transaction first: decoding and resizing take tens of milliseconds of CPU, and
+    # a pooled connection idle in a transaction meanwhile is one another request cannot have.
+    session.commit()
     image = process_image(
         raw,
         max_bytes=settings.upload_max_bytes,
         max_pixels=settings.image_max_pixels,
         max_side=settings.image_max_side,
     )
-    # Again under a lock on the user's row (held until the commit below): concurrent requests all
-    # pass the early check, and without the lock a quota of 2 let 8 parallel scans through.
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())
-    try:
-        check_quota(session, settings, user_id)
-    except ApiError:
-        session.rollback()
-        raise
     scan_id = uuid.uuid4()
     image_key = f"scans/{user_id.hex}/{scan_id.hex}.jpg"
+    # Stored before the row lock below: an object-store PUT inside it would serialise a user's
+    # scans on the network. Whatever stops the insert afterwards deletes the image again.
     runtime.storage.put(image_key, image.data, image.content_type)
     scan = Scan(
         id=scan_id,
@@ -156,11 +153,8 @@ def create_scan(
         lng=data.lng,
         status="queued",
     )
-    session.add(scan)
     try:
-        session.flush()
-        record_event(session, scan, "queued")
-        session.commit()
+        _insert_within_quota(session, settings, scan)
     except IntegrityError:
         session.rollback()
         runtime.storage.delete(image_key)
@@ -168,7 +162,25 @@ def create_scan(
         if again is None:
             raise
         return again, False
+    except BaseException:
+        session.rollback()
+        runtime.storage.delete(image_key)
+        raise
     return scan, True
+
+
+def _insert_within_quota(session: Session, settings: Settings, scan: Scan) -> None:
+    """Insert and commit, re-checking the quota under a lock on the user's row (held to the commit).
+
+    Concurrent requests all pass the early check; without the lock a quota of 2 let 8 parallel
+    scans through. The lock covers three statements, nothing slow.
+    """
+    session.execute(select(User.id).where(User.id == scan.user_id).with_for_update())
+    check_quota(session, settings, scan.user_id)
+    session.add(scan)
+    session.flush()
+    record_event(session, scan, "queued")
+    session.commit()
 
 
 def get_owned_scan(session: Session, user_id: uuid.UUID, scan_id: uuid.UUID) -> Scan:
@@ -217,17 +229,33 @@ def list_scans(
 def add_feedback(
     *, session: Session, runtime: ScanRuntime, scan: Scan, user_id: uuid.UUID,
     correct: bool, expected_category_id: str | None, comment: str | None,
+    expected_item_id: str | None = None, item_index: int = 0,
 ) -> ScanFeedback:  # fmt: skip
     if expected_category_id is not None and runtime.bundle.category(expected_category_id) is None:
         raise ApiError(422, f"expected_category_id {expected_category_id!r} is not a known category",
                        code="unknown_category")  # fmt: skip
+    item = runtime.bundle.item(expected_item_id) if expected_item_id is not None else None
+    if expected_item_id is not None and item is None:
+        raise ApiError(422, f"expected_item_id {expected_item_id!r} is not a knowledge-base item",
+                       code="unknown_item")  # fmt: skip
+    items = (scan.result or {}).get("items") or []
+    predicted = items[item_index].get("kb_item_id") if item_index < len(items) else None
     feedback = ScanFeedback(
         scan_id=scan.id,
         user_id=user_id,
         correct=correct,
-        expected_category_id=expected_category_id,
+        expected_category_id=expected_category_id or (item.category_id if item is not None else None),
+        expected_item_id=expected_item_id,
+        predicted_item_id=predicted,
+        item_index=item_index,
         comment=comment,
     )
     session.add(feedback)
+    if item is not None and scan.status == "done" and item_index < len(items):
+        from api.scans.pipeline import ground_scan
+
+        entry = {"index": item_index, "item_id": item.id, "at": utcnow().isoformat()}
+        earlier = (scan.result or {}).get("answers", [])
+        scan.result = ground_scan(runtime, session, scan, answers=[*earlier, entry])
     session.commit()
     return feedback

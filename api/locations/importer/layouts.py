@@ -7,8 +7,11 @@ coordinates and address, so a re-import updates instead of duplicating.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from api.locations.categories import CATEGORY_IDS, PointType, categories_from_text, normalise_categories
-from api.locations.hours import WEEKDAYS, parse_day_text, parse_spec
+from api.locations.hours import WEEKDAYS, WEEKS_KEY, parse_day_text, parse_spec, parse_weeks
 from api.locations.importer.formats import (
     Format,
     PointRecord,
@@ -93,19 +96,55 @@ def _recycling_centre(row: Row) -> PointRecord:
 _KECO_DAYS = ("mon", "tues", "wed", "thur", "fri", "sat", "sun")
 
 
-def _keco(row: Row) -> PointRecord:
-    lat, lng = coordinates(row)
-    hours = {}
+_CONTRACT_ENDED = "계약종료"
+_REWARD = re.compile(r"[^.\n]*(?:\d+\s*원|<->|포인트\s*이상|교환)[^.\n]*")
+
+
+def _keco_hours(row: Row) -> dict[str, Any]:
+    hours: dict[str, Any] = {}
+    weeks: dict[str, list[int]] = {}
     for day, prefix in zip(WEEKDAYS, _KECO_DAYS, strict=True):
-        parsed = parse_day_text(row.raw(f"{prefix}_hours"))
+        text = row.raw(f"{prefix}_hours")
+        parsed = parse_day_text(text)
         if parsed is not None:
             hours[day] = parsed
-    items = row.raw("items")
+            nth = parse_weeks(text)
+            if nth and parsed:
+                weeks[day] = nth
+    if weeks:
+        hours[WEEKS_KEY] = weeks
+    return hours
+
+
+def _keco_rewards(row: Row) -> list[str]:
+    """Prices and exchange rules the file states ("현금(1개당=10원)", "폐건전지 20개<->새건전지 2개")."""
+    found: list[str] = []
+    for field_name in ("intro", "items", "notes"):
+        for match in _REWARD.finditer(row.raw(field_name) or ""):
+            text = " ".join(match[0].split()).strip(" -·?")
+            if text and text not in found and "단가 변경" not in text:
+                found.append(text)
+    return found
+
+
+def _keco(row: Row) -> PointRecord:
+    days_text = " ".join(row.raw(f"{prefix}_hours") or "" for prefix in _KECO_DAYS)
+    if _CONTRACT_ENDED in days_text:
+        raise RowError("the site is marked 계약종료 (contract ended): not imported")
+    lat, lng = coordinates(row)
+    hours = _keco_hours(row)
+    items = row.raw("items") or ""
+    found = categories_from_text(items)
+    if not found:  # no item list: the site's own keywords/intro name what it takes ("투명페트병, 캔")
+        blurb = f"{row.raw('keywords') or ''} {row.raw('intro') or ''}".replace("재활용", "")
+        found = categories_from_text(blurb)
+    rewards = _keco_rewards(row)
+    detail = " / ".join(filter(None, (row.get("detail"), "보상: " + "; ".join(rewards) if rewards else None)))
     return PointRecord(
         source_key=row.require("key", "positnSn (site number)", 200), type=PointType.compensation_shop,
         name=row.require("name", "positnNm (name)", 200), lat=lat, lng=lng,
-        categories=categories_or_default(categories_from_text(items), PointType.compensation_shop),
-        road_address=row.get("road", 300), lot_address=row.get("lot", 300), detail=row.get("detail", 500),
+        categories=categories_or_default(found, PointType.compensation_shop),
+        road_address=row.get("road", 300), lot_address=row.get("lot", 300), detail=detail[:500] or None,
         opening_hours=hours or None, phone=row.get("phone", 100) or row.get("phone2", 100),
     )  # fmt: skip
 
@@ -162,6 +201,9 @@ _KECO_FIELDS = {
     "lat": ("positnPstnLat",),
     "lng": ("positnPstnLot",),
     "items": ("clctItemCn",),
+    "intro": ("positnIntdcCn",),
+    "keywords": ("comRelSrwrdListCn",),
+    "notes": ("etcMttrCn",),
     "phone": ("rprsTelnoCn",),
     "phone2": ("bscTelnoCn",),
     **{f"{d}_hours": (f"{d}SalsHrExplnCn",) for d in _KECO_DAYS},

@@ -4,15 +4,22 @@ It checks each Chat Completions request the way the real API would matter to us 
 part, strict JSON schema whose category field is an enum), records problems instead of raising,
 and answers from a script: "ok", "429", "quota", "500", "timeout", "invalid_json", "refusal",
 "slow" (answers after `slow_seconds`). When the script is empty it answers "ok".
+
+For benchmarks, `latency` (image bytes -> seconds) delays every "ok" answer like a real model, and
+`GET /_stats` returns the delay given to each image by its SHA-256 (to subtract the model's own
+time from a scan's end-to-end time).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -33,26 +40,47 @@ ERRORS = {
 }
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 512  # listen() backlog: a benchmark's burst of concurrent calls is not refused
+
+
+ATTRIBUTES = (
+    "transparency", "packaging_label", "cap", "contamination", "broken", "mixed_materials", "contents",
+)  # fmt: skip
+
+
+def answer_item(
+    item_id: str, label: str, category_id: str, confidence: float, *, material: str | None = None,
+    **observed: str,
+) -> dict[str, Any]:  # fmt: skip
+    """One item as the model answers it under our strict schema (unobserved attributes: "unknown")."""
+    unknown = set(observed) - set(ATTRIBUTES)
+    if unknown:
+        raise ValueError(f"not schema attributes: {sorted(unknown)}")
+    return {"item_id": item_id, "label": label, "material": material,
+            **{name: observed.get(name, "unknown") for name in ATTRIBUTES},
+            "category_id": category_id, "confidence": confidence}  # fmt: skip
+
+
 class FakeOpenAI:
     def __init__(self, *, model: str = "gpt-4o", api_key: str = "sk-test", detail: str = "low") -> None:
         self.model = model
         self.api_key = api_key
         self.detail = detail
         self.answer: dict[str, Any] = {
-            "items": [
-                {"label": "투명 페트병", "material": "PET", "shape": "bottle", "is_mixed": False,
-                 "contamination": "none", "category_id": "pet_clear", "confidence": 0.93},
-            ],
-            "summary": "라벨을 떼고 찌그러뜨려 투명 페트병 전용함에 넣으세요.",
+            "items": [answer_item("clear_pet_bottle", "투명 페트병", "pet_clear", 0.93, material="PET",
+                                  transparency="clear", packaging_label="off")],
         }  # fmt: skip
         self.slow_seconds = 3.0
         self.timeout_seconds = 5.0
+        self.latency: Callable[[bytes], float] | None = None
+        self.model_seconds: dict[str, float] = {}
         self.requests: list[dict[str, Any]] = []
         self.problems: list[str] = []
         self._script: deque[str] = deque()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     # --- control ---------------------------------------------------------------------------
@@ -114,6 +142,11 @@ class FakeOpenAI:
             enum = item["properties"]["category_id"].get("enum") or []
             if "pet_clear" not in enum or "general" not in enum:
                 problems.append("category_id is not an enum of knowledge-base ids")
+            items = item["properties"].get("item_id", {}).get("enum") or []
+            if "clear_pet_bottle" not in items or "unknown" not in items:
+                problems.append("item_id is not an enum of knowledge-base item ids plus 'unknown'")
+            if "summary" in schema["schema"]["properties"]:
+                problems.append("the schema asks for free text (summary) that could reach the user")
             if item.get("additionalProperties") is not False or set(item["required"]) != set(
                 item["properties"]
             ):
@@ -135,6 +168,22 @@ class FakeOpenAI:
             "usage": {"prompt_tokens": 120, "completion_tokens": 40, "total_tokens": 160},
         }  # fmt: skip
 
+    def model_delay(self, body: dict[str, Any]) -> None:
+        """Sleep as long as `latency` says for this request's image, and remember it by digest."""
+        assert self.latency is not None
+        url = next(
+            part["image_url"]["url"]
+            for message in body["messages"]
+            if isinstance(message.get("content"), list)
+            for part in message["content"]
+            if part.get("type") == "image_url"
+        )
+        image = base64.b64decode(url.split(",", 1)[1])
+        seconds = self.latency(image)
+        with self._lock:
+            self.model_seconds[hashlib.sha256(image).hexdigest()] = seconds
+        time.sleep(seconds)
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
@@ -151,6 +200,15 @@ class FakeOpenAI:
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                if self.path == "/_stats":
+                    with fake._lock:
+                        self._send(200, {"model_seconds": dict(fake.model_seconds)})
+                else:
+                    self._send(
+                        404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}}
+                    )
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -183,6 +241,8 @@ class FakeOpenAI:
                 else:
                     if behaviour == "slow":
                         time.sleep(fake.slow_seconds)
+                    elif fake.latency is not None:
+                        fake.model_delay(body)
                     self._send(200, fake.completion(json.dumps(fake.answer, ensure_ascii=False)))
 
         return Handler

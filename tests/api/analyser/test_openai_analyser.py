@@ -157,3 +157,35 @@ def test_offline_is_the_default_and_never_uses_the_network(make_settings: Callab
     result = built.analyse(image=b"", content_type="image/jpeg", note="투명 페트병")
     assert result.offline and result.items[0].category_id == "pet_clear"
     assert built.analyse(image=b"", content_type="image/jpeg", note=None).items == []
+
+
+def test_the_schema_enum_is_item_ids_plus_unknown_and_the_prompt_carries_the_catalogue(
+    analyser: Callable[..., OpenAIAnalyser], fake_openai: FakeOpenAI
+) -> None:
+    analyser().analyse(image=IMAGE, content_type="image/jpeg", note=None)
+    body = fake_openai.requests[0]["body"]
+    item_schema = body["response_format"]["json_schema"]["schema"]["properties"]["items"]["items"]
+    bundle = load_bundle()
+    assert set(item_schema["properties"]["item_id"]["enum"]) == {i.id for i in bundle.items} | {"unknown"}
+    assert "summary" not in body["response_format"]["json_schema"]["schema"]["properties"]
+    system = body["messages"][0]["content"]
+    assert "milk_carton: 우유팩" in system and "chicken_bones" not in system.split("Catalogue")[0]
+    assert all(f"\n{i.id}: " in system for i in bundle.items)
+
+
+def test_an_item_outside_the_kb_is_a_schema_violation_and_unknown_is_accepted(
+    analyser: Callable[..., OpenAIAnalyser], fake_openai: FakeOpenAI
+) -> None:
+    original = fake_openai.answer
+    try:
+        fake_openai.answer = {"items": [{**original["items"][0], "item_id": "flux_capacitor"}]}
+        with pytest.raises(PermanentAnalyserError) as caught:
+            analyser().analyse(image=IMAGE, content_type="image/jpeg", note=None)
+        assert "flux_capacitor" in caught.value.message
+        odd = {**original["items"][0], "item_id": "unknown", "label": "이상한 물건"}
+        fake_openai.answer = {"items": [odd], "summary": "모델이 쓴 조언"}
+        result = analyser().analyse(image=IMAGE, content_type="image/jpeg", note=None)
+    finally:
+        fake_openai.answer = original
+    assert result.items[0].kb_item_id is None and result.summary == ""
+    assert result.items[0].attributes == {"transparency": "clear", "label": "off"}

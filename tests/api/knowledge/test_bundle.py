@@ -55,3 +55,34 @@ def test_lookup_and_cached_loading() -> None:
     assert any("라벨" in step for step in pet.steps)
     assert bundle.item("no_such_item") is None
     assert all(i.category_id == "medicine" for i in bundle.items_in("medicine"))
+
+
+#: Items whose only sources are secondary (blogs, reposts, the predecessor's data): an official page
+#: (ministry, 분리배출.kr, a city or district office) is still to be found. This list only shrinks.
+WITHOUT_OFFICIAL_SOURCE = {"melamine_dish", "plastic_toy"}
+
+
+def test_every_item_cites_an_official_source() -> None:
+    import yaml
+
+    from api.knowledge.loader import DATA_DIR
+
+    sources = yaml.safe_load((DATA_DIR / "sources.yaml").read_text(encoding="utf-8"))["sources"]
+    blog_only = set()
+    for path in DATA_DIR.glob("items_*.yaml"):
+        for record in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]:
+            if all(sources[key].get("secondary") for key in record["sources"]):
+                blog_only.add(record["id"])
+    assert blog_only <= WITHOUT_OFFICIAL_SOURCE, f"cite an official source for {sorted(blog_only)}"
+
+
+def test_no_internal_ids_in_user_visible_text() -> None:
+    bundle = load_bundle()
+    ids = {i.id for i in bundle.items} | set(bundle.category_ids())
+    snake = {i for i in ids if "_" in i}
+    for item in bundle.items:
+        texts = [item.bin, *item.steps, *item.mistakes, item.hazard or ""]
+        for condition in item.conditions:
+            texts += [condition.bin, *condition.steps, *condition.mistakes, condition.hazard or ""]
+        leaked = {i for i in snake for t in texts if i in t}
+        assert not leaked, f"{item.id}: internal id(s) {leaked} in user-visible text"

@@ -106,3 +106,28 @@ def test_invalid_yaml_and_missing_file(data_copy: Path) -> None:
 def test_ids_must_be_snake_case(data_copy: Path) -> None:
     edit(data_copy, "items_plastics.yaml", lambda d: item(d, "straw").update(id="Straw-1"))
     assert_fails(data_copy, "items_plastics.yaml: items[", "(id 'Straw-1'): id: String should match")
+
+
+def test_conditions_and_regions_are_validated(data_copy: Path) -> None:
+    def bad_condition(d: dict[str, Any]) -> None:
+        item(d, "newspaper")["conditions"] = [{"when": {"contamination": "filthy"}, "category_id": "general"}]
+
+    edit(data_copy, "items_paper_glass_metal.yaml", bad_condition)
+    assert_fails(data_copy, "(id 'newspaper'): conditions.0", "'filthy' is not one of none, light, heavy")
+
+
+def test_a_region_rule_needs_a_known_item_and_an_official_source(data_copy: Path) -> None:
+    edit(data_copy, "regions.yaml", lambda d: d["regions"][0]["items"].update(spaceship={"note": "x"}))
+    assert_fails(data_copy, "regions.yaml: regions[0] (서울특별시 관악구): items: unknown item 'spaceship'")
+    edit(data_copy, "regions.yaml", lambda d: d["regions"][0].update(items={"courier_bag": {"note": "x"}},
+                                                                  sources=["blog_general"]))  # fmt: skip
+    assert_fails(data_copy, "regions.yaml: regions[0]", "needs an official source")
+
+
+def test_region_override_matches_the_start_of_kakaos_sigungu() -> None:
+    from api.knowledge import load_bundle
+
+    bundle = load_bundle()
+    assert bundle.region_override("battery_household", "경상남도", "창원시 의창구") is not None
+    assert bundle.region_override("battery_household", "경상남도", "김해시") is None
+    assert bundle.region_override("courier_bag", "서울특별시", "관악구") is not None

@@ -55,9 +55,11 @@ def test_partial_korean_match_and_limit() -> None:
 
 
 def test_note_containing_a_name_matches_below_direct_hits() -> None:
-    hits = load_bundle().search("투명 페트병이에요")
+    hits = load_bundle().search("어제 마신 투명 페트병 하나")
     assert hits and hits[0][0].id == "clear_pet_bottle"
     assert 0 < hits[0][1] < 0.5
+    # a sentence ending is forgiven: "…이에요" is the name itself
+    assert load_bundle().search("투명 페트병이에요")[0] == (load_bundle().item("clear_pet_bottle"), 1.0)
 
 
 def test_no_match_and_blank_query() -> None:

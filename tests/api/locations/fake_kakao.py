@@ -44,7 +44,36 @@ class FakeKakao:
             "x": f"{lng:.7f}", "y": f"{lat:.7f}", "place_url": f"http://place.map.kakao.com/{place_id}",
         })  # fmt: skip
 
+    #: (lat, lng, 시도, 시군구, 동, code): coord2regioncode answers the region nearest to the point
+    regions: list[tuple[float, float, str, str, str, str]] = field(default_factory=list)
+
+    def add_region(self, lat: float, lng: float, *, sido: str, sigungu: str, dong: str, code: str) -> None:
+        self.regions.append((lat, lng, sido, sigungu, dong, code))
+
+    def _region(self, request: Request) -> Response:
+        args = dict(request.args.items())
+        self.requests.append(args)
+        if request.headers.get("Authorization") != f"KakaoAK {self.api_key}" or self.mode == "unauthorized":
+            return _json({"errorType": "AccessDeniedError", "message": "wrong appKey(null) format"}, 401)
+        if self.mode == "quota":
+            return _json({"code": -10, "msg": "API limit has been exceeded."}, 400)
+        try:
+            x, y = float(args["x"]), float(args["y"])
+        except (KeyError, ValueError):
+            return _json({"errorType": "MissingParameter", "message": "x, y parameter required"}, 400)
+        if not self.regions:
+            return _json({"meta": {"total_count": 0}, "documents": []})
+        lat, lng, sido, sigungu, dong, code = min(self.regions, key=lambda r: _distance(y, x, r[0], r[1]))
+        docs = [
+            {"region_type": kind, "code": code if kind == "B" else code[:8] + "00", "address_name":
+             f"{sido} {sigungu} {dong}", "region_1depth_name": sido, "region_2depth_name": sigungu,
+             "region_3depth_name": dong, "region_4depth_name": "", "x": lng, "y": lat}
+            for kind in ("B", "H")
+        ]  # fmt: skip
+        return _json({"meta": {"total_count": 2}, "documents": docs})
+
     def install(self, server: HTTPServer) -> None:
+        server.expect_request("/v2/local/geo/coord2regioncode.json").respond_with_handler(self._region)
         server.expect_request("/v2/local/search/keyword.json").respond_with_handler(self._keyword)
         server.expect_request("/v2/local/search/category.json").respond_with_handler(self._category)
 

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from api import migrate
 from api.context import AppContext
 from api.knowledge import load_bundle
+from api.knowledge.text import split
 from api.main import create_app
 from api.settings import Settings
 from tests.api.scans import imagegen
@@ -48,8 +49,9 @@ def test_upload_scan_poll_returns_clear_pet_guidance(embedded: TestClient) -> No
     assert item["category_id"] == "pet_clear"
     kb_item = load_bundle().item(item["kb_item_id"])
     assert kb_item is not None and kb_item.category_id == "pet_clear"
-    assert item["steps"] == kb_item.steps and item["mistakes"] == kb_item.mistakes
-    assert item["bin"] == kb_item.bin
+    assert item["steps"] == [split(s)["ko"] for s in kb_item.steps]
+    assert item["mistakes"] == [split(m)["ko"] for m in kb_item.mistakes]
+    assert item["bin"] == split(kb_item.bin)["ko"] and item["status"] == "confirmed"
     assert 0 < item["confidence"] <= 0.4
     assert "오프라인" in result["coaching"]
     assert result["nearby_points"] is None

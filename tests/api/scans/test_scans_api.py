@@ -208,6 +208,9 @@ def test_daily_quota_holds_under_concurrent_requests(make_client: Callable[..., 
         statuses = sorted(pool.map(submit, range(16)))
     assert statuses == [202] * 2 + [429] * 14
     assert _scan_count(client) == 2
+    # requests refused by the re-check under the lock had stored their image already: it is gone
+    storage_dir = client.app.state.context.settings.storage_dir  # type: ignore[attr-defined]
+    assert len(list((storage_dir / "scans").rglob("*.jpg"))) == 2
 
 
 def test_upload_flow_with_json_body(make_client: Callable[..., TestClient]) -> None:
