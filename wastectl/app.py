@@ -17,8 +17,10 @@ from wastectl import __version__
 from wastectl.commands import config as config_cmd
 from wastectl.commands import data as data_cmd
 from wastectl.commands import deploy as deploy_cmd
+from wastectl.commands import destroy as destroy_cmd
 from wastectl.commands import dev as dev_cmd
 from wastectl.commands import fleet as fleet_cmd
+from wastectl.commands import infra as infra_cmd
 from wastectl.commands import queues as queues_cmd
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
@@ -40,6 +42,8 @@ app.add_typer(queues_cmd.app, name="queues", rich_help_panel="Operations")
 app.add_typer(data_cmd.app, name="data", rich_help_panel="Application")
 fleet_cmd.register(app)
 deploy_cmd.register(app)
+app.add_typer(infra_cmd.app, name="infra", rich_help_panel="Infrastructure")
+app.command("destroy", rich_help_panel="Infrastructure")(destroy_cmd.destroy)
 
 
 def _version(value: bool) -> None:

@@ -125,6 +125,7 @@ class FakeKube:
     readyz_failing: list[str] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     evict_refusals: dict[str, int] = field(default_factory=dict)  # pod name -> 429s to answer first
+    forbidden_deletes: set[str] = field(default_factory=set)  # object names whose DELETE answers 403
     evict_grace: dict[str, float] = field(default_factory=dict)  # pod name -> seconds it keeps terminating
     version: str = "v1.28.4"  # what GET /version reports as gitVersion
     tls_names: tuple[str, ...] | None = None  # serve HTTPS with a certificate naming only these
@@ -174,7 +175,7 @@ class FakeKube:
                 return obj
         return None
 
-    def app(self) -> FastAPI:
+    def app(self) -> FastAPI:  # noqa: PLR0915 - one flat table of the routes the fake serves
         api = FastAPI()
 
         @api.middleware("http")
@@ -232,11 +233,33 @@ class FakeKube:
             ("pods", "/api/v1"),
             ("persistentvolumeclaims", "/api/v1"),
             ("secrets", "/api/v1"),
+            ("services", "/api/v1"),
             ("deployments", "/apis/apps/v1"),
             ("daemonsets", "/apis/apps/v1"),
+            ("ingresses", "/apis/networking.k8s.io/v1"),
         ):
             api.add_api_route(f"{prefix}/{kind}", _cluster_route(listing, kind))
             api.add_api_route(f"{prefix}/namespaces/{{namespace}}/{kind}", _namespaced_route(listing, kind))
+
+        def delete_namespaced(kind: str, namespace: str, name: str) -> Any:
+            obj = self.find(kind, name, namespace)
+            if obj is None:
+                return _status(404, "NotFound", f'{kind} "{name}" not found')
+            if name in self.forbidden_deletes:
+                return _status(403, "Forbidden", f'{kind} "{name}" is forbidden: cannot delete')
+            self.objects[kind].remove(obj)
+            return {"kind": "Status", "apiVersion": "v1", "status": "Success"}
+
+        for kind, prefix in (
+            ("services", "/api/v1"),
+            ("persistentvolumeclaims", "/api/v1"),
+            ("ingresses", "/apis/networking.k8s.io/v1"),
+        ):
+            api.add_api_route(
+                f"{prefix}/namespaces/{{namespace}}/{kind}/{{name}}",
+                _delete_route(delete_namespaced, kind),
+                methods=["DELETE"],
+            )
 
         @api.get("/api/v1/nodes/{name}")
         def get_node(name: str) -> Any:
@@ -331,6 +354,13 @@ def _cluster_route(listing: Any, kind: str) -> Any:
 def _namespaced_route(listing: Any, kind: str) -> Any:
     def route(namespace: str, request: Request) -> Any:
         return listing(kind, request, namespace)
+
+    return route
+
+
+def _delete_route(delete: Any, kind: str) -> Any:
+    def route(namespace: str, name: str) -> Any:
+        return delete(kind, namespace, name)
 
     return route
 
