@@ -111,7 +111,7 @@ def _reader(process: subprocess.Popen[str], lines: queue.Queue[str]) -> None:
         lines.put(line.rstrip("\n"))
 
 
-def _wait_for(lines: queue.Queue[str], wanted: str, seen: list[str], timeout: float = 15) -> None:
+def _wait_for(lines: queue.Queue[str], wanted: str, seen: list[str], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
