@@ -106,3 +106,41 @@ def test_server_and_worker_entry_points_import(runtime_env: dict[str, str], tmp_
     assert "AI Waste Coach API" in result.stdout
     for tool in ("uvicorn", "celery"):
         assert _run([tool, "--version"], tmp_path, runtime_env).returncode == 0, tool
+
+
+DRIVER = Path(__file__).with_name("ro_driver.py")
+
+
+def test_api_and_worker_run_on_a_read_only_root(
+    image_venv: Path, runtime_env: dict[str, str], tmp_path: Path, broker_url: str, redis_url: str
+) -> None:
+    """As in the pod: `/` remounted read-only (a private mount namespace), only a tmpfs writable."""
+    from tests.workers.test_metrics import free_port
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    driver = DRIVER
+    env = {
+        **runtime_env, "SCRATCH": str(scratch), "HOME": str(scratch), "WASTE_DATA_DIR": f"{scratch}/data",
+        "WASTE_BROKER_URL": broker_url, "WASTE_REDIS_URL": redis_url, "WASTE_REDIS_PREFIX": "waste-rotest:",
+        "WASTE_HEARTBEAT_FILE": f"{scratch}/heartbeat", "WASTE_HEARTBEAT_INTERVAL_SECONDS": "1",
+        "WASTE_WORKER_METRICS_PORT": str(free_port()), "WASTE_WORKER_METRICS_HOST": "127.0.0.1",
+        "API_PORT": str(free_port()),
+    }  # fmt: skip
+    migrated = _run(["python", "-m", "api.predeploy"], tmp_path, env, timeout=120)
+    assert migrated.returncode == 0, migrated.stderr
+    script = (
+        f"mount -o remount,bind,ro / && mount -t tmpfs -o size=64m tmpfs {scratch} && cd {scratch} && "
+        f"exec {image_venv / 'bin' / 'python'} {driver}"
+    )
+    result = _run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], tmp_path, env, 240)
+    if result.returncode != 0 and "unshare failed" in result.stderr:
+        services.unavailable("mount namespaces", "unshare", result.stderr.strip())
+    assert result.returncode == 0, result.stdout + result.stderr
+    import json
+
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary == {
+        "root_writable": False, "healthz": True, "readyz": True, "worker_heartbeat": True,
+        "worker_metrics": True, "worker_ready": True, "worker_exit": 0,
+    }, summary  # fmt: skip
