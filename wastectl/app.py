@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from wastectl import __version__
+from wastectl.commands import cluster as cluster_cmd
 from wastectl.commands import config as config_cmd
 from wastectl.commands import data as data_cmd
 from wastectl.commands import dev as dev_cmd
@@ -38,6 +39,7 @@ app.add_typer(config_cmd.app, name="config", rich_help_panel="Application")
 app.add_typer(queues_cmd.app, name="queues", rich_help_panel="Operations")
 app.add_typer(data_cmd.app, name="data", rich_help_panel="Application")
 fleet_cmd.register(app)
+app.add_typer(cluster_cmd.app, name="cluster", rich_help_panel="Cluster")
 
 
 def _version(value: bool) -> None:

@@ -10,9 +10,9 @@ its own network namespace, hostname in its own UTS namespace, sshd and python3 f
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -77,13 +77,11 @@ class LabNode:
         return log.read_text().splitlines() if log.is_file() else []
 
     def stop(self) -> None:
+        # unshare blocks SIGTERM while it waits; SIGKILL it and --kill-child takes the node's PID 1,
+        # so the whole PID namespace, its mounts and the veth pair go with it.
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            self.process.kill()
+            self.process.wait()
         self.process = None
 
 
@@ -116,7 +114,6 @@ class Lab:
             "kubernetes_apt_repo_url": "file:///srv/lab/kubernetes/",
             "helm_download_url": "file:///srv/lab/helm.tar.gz",
             "helm_checksum": f"sha256:{self.helm_sha256}",
-            "common_hostname_strategy": "debian",
         }
 
     def write_extra_vars(self, path: Path) -> Path:
@@ -147,6 +144,7 @@ def _prepare_upper(node: LabNode, authorized: bytes) -> None:
     up = node.upper
     for sub in ("etc/ssh", "root/.ssh", "usr/local/sbin", "srv/lab", "var/log"):
         (up / sub).mkdir(parents=True, exist_ok=True)
+    (up / "etc/hosts").write_text("127.0.0.1 localhost\n::1 localhost ip6-localhost\n")
     (up / "root/.ssh").chmod(0o700)
     (up / "root/.ssh/authorized_keys").write_bytes(authorized)
     (up / "root/.ssh/authorized_keys").chmod(0o600)
@@ -157,6 +155,13 @@ def _prepare_upper(node: LabNode, authorized: bytes) -> None:
     for tool in NODE_TOOLS:
         shutil.copy(STANDINS / "node_tools.py", up / "usr/local/sbin" / tool)
         (up / "usr/local/sbin" / tool).chmod(0o755)
+
+
+def _netns(pid: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/net")
+    except OSError:
+        return None
 
 
 def start_node(node: LabNode, base: Path, share: Path, authorized: bytes) -> None:
@@ -173,8 +178,14 @@ def start_node(node: LabNode, base: Path, share: Path, authorized: bytes) -> Non
         stdin=subprocess.DEVNULL,
     )
     log.close()
-    # unshare(2) moved the unshare process itself into the new network namespace.
+    # unshare(2) moves the unshare process itself into the new network namespace; wait until it
+    # has, or the veth's node end would land in the host's namespace.
     deadline = time.monotonic() + 30
+    own = os.readlink("/proc/self/ns/net")
+    while _netns(node.process.pid) in (own, None):
+        if time.monotonic() > deadline or node.process.poll() is not None:
+            raise RuntimeError(f"lab node {node.name} never entered its namespaces")
+        time.sleep(0.01)
     while True:
         made = subprocess.run(
             ["ip", "link", "add", f"{node.iface}h", "type", "veth", "peer", "name", f"{node.iface}n"]
