@@ -140,3 +140,9 @@ def auth_headers(client: TestClient) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     return login
+
+
+# --- terraform ----------------------------------------------------------------------------------
+from tests.support.terraform import terraform_on_path  # noqa: E402  (fixture re-export)
+
+__all__ = ["terraform_on_path"]

@@ -19,6 +19,7 @@ from wastectl.commands import config as config_cmd
 from wastectl.commands import data as data_cmd
 from wastectl.commands import dev as dev_cmd
 from wastectl.commands import fleet as fleet_cmd
+from wastectl.commands import infra as infra_cmd
 from wastectl.commands import queues as queues_cmd
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
@@ -40,6 +41,7 @@ app.add_typer(queues_cmd.app, name="queues", rich_help_panel="Operations")
 app.add_typer(data_cmd.app, name="data", rich_help_panel="Application")
 fleet_cmd.register(app)
 app.add_typer(cluster_cmd.app, name="cluster", rich_help_panel="Cluster")
+app.add_typer(infra_cmd.app, name="infra", rich_help_panel="Infrastructure")
 
 
 def _version(value: bool) -> None:

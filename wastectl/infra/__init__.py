@@ -1,0 +1,2 @@
+"""Terraform for the AWS side: a thin runner over python-terraform, plan summaries, the cost line,
+and the orphan sweep `wastectl destroy` runs before `terraform destroy`."""
