@@ -21,6 +21,7 @@ from wastectl.commands import dev as dev_cmd
 from wastectl.commands import fleet as fleet_cmd
 from wastectl.commands import infra as infra_cmd
 from wastectl.commands import queues as queues_cmd
+from wastectl.commands import rebuild as rebuild_cmd
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
 from wastectl.logs import setup_run_log
@@ -41,6 +42,7 @@ app.add_typer(queues_cmd.app, name="queues", rich_help_panel="Operations")
 app.add_typer(data_cmd.app, name="data", rich_help_panel="Application")
 fleet_cmd.register(app)
 app.add_typer(cluster_cmd.app, name="cluster", rich_help_panel="Cluster")
+app.command("rebuild", rich_help_panel="Cluster")(rebuild_cmd.rebuild)
 app.add_typer(infra_cmd.app, name="infra", rich_help_panel="Infrastructure")
 
 

@@ -48,7 +48,7 @@ def _message(res: dict[str, Any]) -> str:
         failed = [r for r in res["results"] if isinstance(r, dict) and r.get("failed")]
         if failed:
             return _message(failed[0])
-    return " - ".join(p for p in parts if p) or "failed (no message)"
+    return " ".join(" - ".join(p for p in parts if p).split()) or "failed (no message)"
 
 
 @dataclass
@@ -117,7 +117,10 @@ class Progress:
         from rich.text import Text
 
         head = Text.assemble(
-            ("play ", "bold"), (self.play or "-", ""), ("   task ", "bold"), (self.task or "-", "cyan"),
+            ("play ", "bold"),
+            (self.play or "-", ""),
+            ("   task ", "bold"),
+            (self.task or "-", "cyan"),
             (f"   {self.elapsed:5.1f}s", "dim"),
         )
         table = Table(box=None, pad_edge=False, header_style="bold")

@@ -8,7 +8,9 @@ The runner's artifacts folder (stdout, job_events/, rc, status) is the run's log
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +83,8 @@ def _env(private: Path, playbooks: Path) -> dict[str, str]:
         "ANSIBLE_CONFIG": str(playbooks / "ansible.cfg"),
         "ANSIBLE_ROLES_PATH": str(playbooks / "roles"),
         "ANSIBLE_NOCOLOR": "1",
+        # ansible-runner defaults this to False; the cluster's known_hosts decides instead.
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
         "ANSIBLE_RETRY_FILES_ENABLED": "0",
     }
 
@@ -107,7 +111,9 @@ def run_site(
 
     playbooks = cluster_inventory.ansible_dir()
     if not (playbooks / options.playbook).is_file():
-        raise UsageError(f"playbook not found: {playbooks / options.playbook}", hint="set WASTECTL_ANSIBLE_DIR")
+        raise UsageError(
+            f"playbook not found: {playbooks / options.playbook}", hint="set WASTECTL_ANSIBLE_DIR"
+        )
     base = cluster_inventory.cluster_dir(inventory.cluster)
     private = base / "ansible"
     (private / "inventory").mkdir(parents=True, exist_ok=True)
@@ -140,6 +146,12 @@ def run_site(
     cmdline = _cmdline(options)
     if cmdline:
         kwargs["cmdline"] = cmdline
+    interrupted = threading.Event()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C: let the runner stop ansible-playbook (its own session, so it never sees the
+        # terminal's SIGINT) through cancel_callback, then raise KeyboardInterrupt here.
+        previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
     try:
         runner = ansible_runner.run(
             private_data_dir=str(private),
@@ -151,11 +163,22 @@ def run_site(
             event_handler=handler,
             quiet=True,
             rotate_artifacts=20,
+            cancel_callback=interrupted.is_set,
+            settings={"pexpect_timeout": 0.5},
             **kwargs,
         )
     except (OSError, RuntimeError, ValueError) as exc:
         raise WastectlError(f"ansible-runner could not start: {exc}") from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if interrupted.is_set():
+        raise KeyboardInterrupt
     artifacts = Path(runner.config.artifact_dir)
     return BootstrapResult(
-        status=str(runner.status), rc=int(runner.rc or 0), artifacts=artifacts, progress=progress, kubeconfig=kubeconfig
+        status=str(runner.status),
+        rc=int(runner.rc or 0),
+        artifacts=artifacts,
+        progress=progress,
+        kubeconfig=kubeconfig,
     )

@@ -29,7 +29,14 @@ MARKER = ".wastectl-lab-base"
 def _in_root(root: Path, script: str) -> None:
     """Run `script` chrooted in `root`, with /proc mounted in a private mount namespace."""
     subprocess.run(
-        ["unshare", "--mount", "--fork", "sh", "-c", f'mount -t proc proc "$1/proc" && chroot "$1" sh -c "$2"']
+        [
+            "unshare",
+            "--mount",
+            "--fork",
+            "sh",
+            "-c",
+            f'mount -t proc proc "$1/proc" && chroot "$1" sh -c "$2"',
+        ]
         + ["lab", str(root), script],
         check=True,
     )

@@ -195,7 +195,9 @@ def start_node(node: LabNode, base: Path, share: Path, authorized: bytes) -> Non
         if made.returncode == 0:
             break
         if time.monotonic() > deadline or node.process.poll() is not None:
-            raise RuntimeError(f"veth for {node.name}: {made.stderr.decode()} {(node.dir / 'node.log').read_text()}")
+            raise RuntimeError(
+                f"veth for {node.name}: {made.stderr.decode()} {(node.dir / 'node.log').read_text()}"
+            )
         time.sleep(0.05)
     subprocess.run(["ip", "addr", "add", f"{node.host_address}/30", "dev", f"{node.iface}h"], check=True)
     subprocess.run(["ip", "link", "set", f"{node.iface}h", "up"], check=True)

@@ -38,7 +38,9 @@ def _deb(out: Path, name: str, version: str) -> None:
         unit = root / "lib/systemd/system/kubelet.service"
         unit.parent.mkdir(parents=True)
         unit.write_text(KUBELET_UNIT, encoding="utf-8")
-    subprocess.run(["dpkg-deb", "--root-owner-group", "--build", str(root), str(out)], check=True, capture_output=True)
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "--build", str(root), str(out)], check=True, capture_output=True
+    )
     shutil.rmtree(root)
 
 

@@ -101,8 +101,15 @@ def kubeadm_init(args):
     kubeconfig = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": cluster.get("clusterName", "kubernetes"), "cluster": {"server": f"https://{endpoint}"}}],
-        "contexts": [{"name": "admin", "context": {"cluster": cluster.get("clusterName", "kubernetes"), "user": "admin"}}],
+        "clusters": [
+            {"name": cluster.get("clusterName", "kubernetes"), "cluster": {"server": f"https://{endpoint}"}}
+        ],
+        "contexts": [
+            {
+                "name": "admin",
+                "context": {"cluster": cluster.get("clusterName", "kubernetes"), "user": "admin"},
+            }
+        ],
         "current-context": "admin",
         "users": [{"name": "admin", "user": {"token": secrets.token_hex(16)}}],
     }
@@ -111,7 +118,10 @@ def kubeadm_init(args):
     token = f"{secrets.token_hex(3)}.{secrets.token_hex(8)}"
     with cluster_state() as state:
         state["endpoint"], state["ca_hash"] = endpoint, ca_hash
-        state["cluster"] = {"name": cluster.get("clusterName"), "podSubnet": cluster.get("networking", {}).get("podSubnet")}
+        state["cluster"] = {
+            "name": cluster.get("clusterName"),
+            "podSubnet": cluster.get("networking", {}).get("podSubnet"),
+        }
         state["tokens"][token] = time.time() + 86400
         state["nodes"][name] = new_node(
             name,
@@ -126,7 +136,9 @@ def kubeadm_init(args):
 
 def kubeadm_token(args):
     if not Path("/etc/kubernetes/admin.conf").exists():
-        return fail("failed to load admin kubeconfig: open /etc/kubernetes/admin.conf: no such file or directory")
+        return fail(
+            "failed to load admin kubeconfig: open /etc/kubernetes/admin.conf: no such file or directory"
+        )
     ttl = option(args, "--ttl", "24h")
     seconds = int(ttl[:-1]) * {"s": 1, "m": 60, "h": 3600}[ttl[-1]] if ttl[-1] in "smh" else 86400
     token = f"{secrets.token_hex(3)}.{secrets.token_hex(8)}"
@@ -152,15 +164,23 @@ def kubeadm_join(args):
         if args[1:2] != [state.get("endpoint")]:
             return fail(f"couldn't validate the identity of the API Server: endpoint {args[1:2]} unknown")
         if state["tokens"].get(token, 0) < time.time():
-            return fail('error execution phase preflight: couldn\'t validate the identity of the API Server: '
-                        'could not find a JWS signature in the cluster-info ConfigMap for token ID')
+            return fail(
+                "error execution phase preflight: couldn't validate the identity of the API Server: "
+                "could not find a JWS signature in the cluster-info ConfigMap for token ID"
+            )
         if ca_hash != state.get("ca_hash"):
-            return fail("cluster CA found in cluster-info ConfigMap is invalid: none of the public keys match the pin")
+            return fail(
+                "cluster CA found in cluster-info ConfigMap is invalid: none of the public keys match the pin"
+            )
         state["nodes"][name] = new_node(name)
         state.setdefault("joins", {})[name] = state.setdefault("joins", {}).get(name, 0) + 1
     Path("/etc/kubernetes").mkdir(exist_ok=True)
-    Path("/etc/kubernetes/kubelet.conf").write_text(yaml.safe_dump({"server": f"https://{state['endpoint']}"}))
-    print("This node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.")
+    Path("/etc/kubernetes/kubelet.conf").write_text(
+        yaml.safe_dump({"server": f"https://{state['endpoint']}"})
+    )
+    print(
+        "This node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received."
+    )
     return 0
 
 
@@ -241,8 +261,19 @@ def helm(args):
     if words[0] == "list":
         pattern = (option(args, "--filter") or "").strip("^$")
         with cluster_state() as state:
-            found = [r for r in state["releases"].values() if r["namespace"] == namespace and (not pattern or r["name"] == pattern)]
-        print(json.dumps([{k: r[k] for k in ("name", "namespace", "revision", "status", "chart", "app_version")} for r in found]))
+            found = [
+                r
+                for r in state["releases"].values()
+                if r["namespace"] == namespace and (not pattern or r["name"] == pattern)
+            ]
+        print(
+            json.dumps(
+                [
+                    {k: r[k] for k in ("name", "namespace", "revision", "status", "chart", "app_version")}
+                    for r in found
+                ]
+            )
+        )
         return 0
     if words[:1] == ["upgrade"] and "--install" in args and len(words) >= 3:
         name, chart, version = words[1], words[2], option(args, "--version", "0.0.0")
