@@ -50,10 +50,7 @@ def bootstrap(inventory: Inventory, options: BootstrapOptions, console: Console 
         progress_box[0].update(progress, line)
 
     display: LineDisplay | LiveDisplay
-    if console.is_terminal:
-        display = LiveDisplay(console, Progress())
-    else:
-        display = LineDisplay(console)
+    display = LiveDisplay(console, Progress()) if console.is_terminal else LineDisplay(console)
     with display:
         progress_box.append(display)
         return run_site(inventory, options, on_event=on_event)

@@ -1,11 +1,11 @@
-"""`wastectl rebuild`: preflight -> infra -> wait -> bootstrap -> verify, resumable, one state file per cluster."""
+"""`wastectl rebuild`: preflight, infra, wait, bootstrap, verify; resumable, one state file per cluster."""
 
 from __future__ import annotations
 
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +14,11 @@ from wastectl.exitcodes import ExitCode
 from wastectl.fleet.cli import FleetArgs, fleet_options
 from wastectl.output import OutputFormat, OutputOption, Printer
 from wastectl.rebuild.state import Stage
+
+if TYPE_CHECKING:
+    from wastectl.rebuild.pipeline import Step
+    from wastectl.rebuild.stages import StageFailed
+    from wastectl.rebuild.state import RebuildState
 
 DEFAULT_ENV = Path(__file__).resolve().parents[2] / "terraform" / "envs" / "prod"
 
@@ -156,35 +161,36 @@ def rebuild(
         where = f" in stage {running.stage}" if running else ""
         printer.info(f"interrupted{where}; state saved to {state.path}. Resume: {escape(resume)}")
         return int(ExitCode.INTERRUPTED)
-    data = state.as_dict()
-    timing = [
-        [
-            s.stage,
-            state.record(s.stage).status,
-            f"{state.record(s.stage).duration_s or 0:.1f}s" if s.run else "-",
-            state.record(s.stage).message or "",
-        ]
-        for s in steps
-    ]
-    total = state.runs[-1].get("total_s", 0.0)
+    return _report(printer, state, steps, failed, resume)
+
+
+def _report(
+    printer: Printer, state: RebuildState, steps: list[Step], failed: StageFailed | None, resume: str
+) -> int:
+    """Per-stage and total times, and for a failure: the stage, the tool's tail, the resume command."""
+    from rich.markup import escape
+
+    from wastectl.rebuild.state import Status
+
+    timing = []
+    for step in steps:
+        record = state.record(step.stage)
+        shown = f"{record.duration_s or 0:.1f}s" if step.run else "-"
+        timing.append([step.stage, record.status, shown, record.message or ""])
+    total = state.runs[-1].get("total_s", 0.0) if state.runs else 0.0
+    failed_stage = next((s.stage for s in steps if state.record(s.stage).status is Status.failed), None)
 
     def render(p: Printer) -> None:
-        p.table(f"rebuild {cluster}: {total:.1f}s in total", ["stage", "status", "time", "result"], timing)
+        p.table(
+            f"rebuild {state.cluster}: {total:.1f}s in total", ["stage", "status", "time", "result"], timing
+        )
         if failed is not None:
-            stage = next(s.stage for s in steps if state.record(s.stage).status is Status.failed)
-            p.err.print(f"[red]stage {stage} failed:[/red] {escape(failed.message)}", highlight=False)
+            p.err.print(f"[red]stage {failed_stage} failed:[/red] {escape(failed.message)}", highlight=False)
             if failed.tail:
                 p.err.print(escape(failed.tail), highlight=False)
             p.info(f"fix the cause, then resume with: {escape(resume)}")
         p.info(f"state file: {state.path}")
 
-    errors = (
-        [
-            {"stage": s, "message": failed.message, "tail": failed.tail}
-            for s in [next((x.stage for x in steps if state.record(x.stage).status is Status.failed), None)]
-        ]
-        if failed
-        else []
-    )
-    printer.result(data, render, ok=failed is None, errors=errors)
+    errors = [{"stage": failed_stage, "message": failed.message, "tail": failed.tail}] if failed else []
+    printer.result(state.as_dict(), render, ok=failed is None, errors=errors)
     return int(ExitCode.OK if failed is None else ExitCode.FAILURE)

@@ -51,7 +51,9 @@ class Context:
             self.console.print(Text(f"  {message}"))
 
     def inventory(self) -> Inventory:
-        return self.fleet.resolve()
+        from wastectl.fleet.inventory import resolve
+
+        return resolve(self.fleet.inventory)
 
 
 def _files_digest(root: Path, patterns: tuple[str, ...]) -> str:
@@ -234,7 +236,7 @@ def wait(ctx: Context) -> str:
 
 def _ec2_status(ctx: Context, ids: list[str]) -> str | None:
     """None when every instance passes both EC2 status checks, else what is still pending."""
-    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+    from botocore.exceptions import BotoCoreError, ClientError
 
     from wastectl.fleet.sources import ec2_client
 

@@ -14,7 +14,9 @@ from tests.wastectl.cluster.lab.harness import Lab, start_lab, stop_lab
 
 
 def require_lab() -> None:
-    missing = [tool for tool in ("debootstrap", "unshare", "ip", "gpg", "dpkg-deb", "ssh") if not shutil.which(tool)]
+    missing = [
+        tool for tool in ("debootstrap", "unshare", "ip", "gpg", "dpkg-deb", "ssh") if not shutil.which(tool)
+    ]
     if os.geteuid() != 0:
         pytest.skip("lab nodes need root (namespaces, overlay mounts, veth)")
     if missing:

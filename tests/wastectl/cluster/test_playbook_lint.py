@@ -14,7 +14,11 @@ BIN = Path(sys.executable).parent
 def _env(tmp_path: Path) -> dict[str, str]:
     import os
 
-    return {**os.environ, "ANSIBLE_HOME": str(tmp_path / "ansible_home"), "PATH": f"{BIN}:{os.environ['PATH']}"}
+    return {
+        **os.environ,
+        "ANSIBLE_HOME": str(tmp_path / "ansible_home"),
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+    }
 
 
 def test_syntax_check(tmp_path: Path) -> None:
@@ -44,4 +48,14 @@ def test_every_role_is_in_site_yml() -> None:
     used = {r["role"] for play in plays for r in play.get("roles", [])}
     present = {p.name for p in (ansible_dir() / "roles").iterdir() if p.is_dir()}
     assert used == present
-    assert {"common", "containerd", "kubernetes", "control_plane", "workers", "cni", "addons", "data", "etcd_backup"} <= used
+    assert {
+        "common",
+        "containerd",
+        "kubernetes",
+        "control_plane",
+        "workers",
+        "cni",
+        "addons",
+        "data",
+        "etcd_backup",
+    } <= used

@@ -41,8 +41,19 @@ def build(repo: Path, *, gnupg_home: Path | None = None, key_id: str | None = No
     (repo / "Release").write_text("\n".join(lines) + "\n", encoding="utf-8")
     if gnupg_home is not None and key_id is not None:
         subprocess.run(
-            ["gpg", "--homedir", str(gnupg_home), "--batch", "--yes", "--local-user", key_id]
-            + ["--clearsign", "--output", str(repo / "InRelease"), str(repo / "Release")],
+            [
+                "gpg",
+                "--homedir",
+                str(gnupg_home),
+                "--batch",
+                "--yes",
+                "--local-user",
+                key_id,
+                "--clearsign",
+                "--output",
+                str(repo / "InRelease"),
+                str(repo / "Release"),
+            ],
             check=True,
             capture_output=True,
         )
@@ -53,8 +64,19 @@ def signing_key(gnupg_home: Path, export_to: Path) -> str:
     gnupg_home.mkdir(mode=0o700, parents=True, exist_ok=True)
     uid = "wastectl lab repository <lab@wastectl.invalid>"
     subprocess.run(
-        ["gpg", "--homedir", str(gnupg_home), "--batch", "--passphrase", ""]
-        + ["--quick-gen-key", uid, "ed25519", "sign", "never"],
+        [
+            "gpg",
+            "--homedir",
+            str(gnupg_home),
+            "--batch",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            uid,
+            "ed25519",
+            "sign",
+            "never",
+        ],
         check=True,
         capture_output=True,
     )

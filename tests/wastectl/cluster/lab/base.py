@@ -35,9 +35,11 @@ def _in_root(root: Path, script: str) -> None:
             "--fork",
             "sh",
             "-c",
-            f'mount -t proc proc "$1/proc" && chroot "$1" sh -c "$2"',
-        ]
-        + ["lab", str(root), script],
+            'mount -t proc proc "$1/proc" && chroot "$1" sh -c "$2"',
+            "lab",
+            str(root),
+            script,
+        ],
         check=True,
     )
 

@@ -91,6 +91,7 @@ class Lab:
     client_key: Path
     share: Path
     helm_sha256: str
+    base: Path
     nodes: list[LabNode] = field(default_factory=list)
 
     def node(self, name: str) -> LabNode:
@@ -131,6 +132,12 @@ class Lab:
         state = self.share / "cluster/state.json"
         return json.loads(state.read_text()) if state.is_file() else {}
 
+    def restart(self, name: str) -> None:
+        """Start a stopped node again on its own upper layer (its files and host key survive)."""
+        node = self.node(name)
+        node.stop()
+        start_node(node, self.base, self.share, self.client_key.with_suffix(".pub").read_bytes())
+
     def cluster_calls(self) -> list[str]:
         log = self.share / "cluster/calls.log"
         return log.read_text().splitlines() if log.is_file() else []
@@ -148,7 +155,8 @@ def _prepare_upper(node: LabNode, authorized: bytes) -> None:
     (up / "root/.ssh").chmod(0o700)
     (up / "root/.ssh/authorized_keys").write_bytes(authorized)
     (up / "root/.ssh/authorized_keys").chmod(0o600)
-    _keygen(node.dir / "ssh_host_ed25519_key")
+    if not (node.dir / "ssh_host_ed25519_key").exists():  # a restart keeps the node's host key
+        _keygen(node.dir / "ssh_host_ed25519_key")
     for suffix in ("", ".pub"):
         shutil.copy(node.dir / f"ssh_host_ed25519_key{suffix}", up / f"etc/ssh/ssh_host_ed25519_key{suffix}")
     (up / "etc/ssh/ssh_host_ed25519_key").chmod(0o600)
@@ -171,8 +179,23 @@ def start_node(node: LabNode, base: Path, share: Path, authorized: bytes) -> Non
     log = (node.dir / "node.log").open("ab")
     args = [str(node.dir / "root"), str(base), str(node.upper), str(node.dir / "work"), str(share)]
     node.process = subprocess.Popen(
-        ["unshare", "--mount", "--pid", "--uts", "--net", "--fork", "--kill-child", "sh", "-c", _BOOT, "node"]
-        + [*args, node.name, f"{node.iface}n", node.address],
+        [
+            "unshare",
+            "--mount",
+            "--pid",
+            "--uts",
+            "--net",
+            "--fork",
+            "--kill-child",
+            "sh",
+            "-c",
+            _BOOT,
+            "node",
+            *args,
+            node.name,
+            f"{node.iface}n",
+            node.address,
+        ],
         stdout=log,
         stderr=log,
         stdin=subprocess.DEVNULL,
@@ -187,9 +210,20 @@ def start_node(node: LabNode, base: Path, share: Path, authorized: bytes) -> Non
             raise RuntimeError(f"lab node {node.name} never entered its namespaces")
         time.sleep(0.01)
     while True:
-        made = subprocess.run(
-            ["ip", "link", "add", f"{node.iface}h", "type", "veth", "peer", "name", f"{node.iface}n"]
-            + ["netns", str(node.process.pid)],
+        made = subprocess.run(  # noqa: PLW1510 (the return code is read below)
+            [
+                "ip",
+                "link",
+                "add",
+                f"{node.iface}h",
+                "type",
+                "veth",
+                "peer",
+                "name",
+                f"{node.iface}n",
+                "netns",
+                str(node.process.pid),
+            ],
             capture_output=True,
         )
         if made.returncode == 0:
@@ -226,7 +260,7 @@ def start_lab(directory: Path, count: int = 4) -> Lab:
     client_key = directory / "client_key"
     _keygen(client_key)
     share = directory / "share"
-    lab = Lab(dir=directory, client_key=client_key, share=share, helm_sha256=prepare_share(share))
+    lab = Lab(dir=directory, client_key=client_key, share=share, helm_sha256=prepare_share(share), base=base)
     authorized = client_key.with_suffix(".pub").read_bytes()
     net = random.randint(0, 63)
     try:

@@ -18,14 +18,19 @@ KUBELET_UNIT = "[Unit]\nDescription=kubelet (lab stand-in)\n[Service]\nExecStart
 
 
 def _tool(version: str) -> str:
-    return (HERE / "kube_tools.py").read_text(encoding="utf-8").replace("@VERSION@", version.split("-")[0])
+    return (
+        (HERE / "kube_tools.py")
+        .read_text(encoding="utf-8")
+        .replace("@VERSION@", version.split("-", maxsplit=1)[0])
+    )
 
 
 def _deb(out: Path, name: str, version: str) -> None:
     root = out / f"{name}_{version}"
     (root / "DEBIAN").mkdir(parents=True)
     (root / "DEBIAN/control").write_text(
-        f"Package: {name}\nVersion: {version}\nArchitecture: amd64\nMaintainer: wastectl lab <lab@wastectl.invalid>\n"
+        f"Package: {name}\nVersion: {version}\nArchitecture: amd64\n"
+        "Maintainer: wastectl lab <lab@wastectl.invalid>\n"
         f"Depends: python3, python3-yaml\nSection: admin\nPriority: optional\n"
         f"Description: lab stand-in for {name} (records calls, answers like the real tool)\n",
         encoding="utf-8",

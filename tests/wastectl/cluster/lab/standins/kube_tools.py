@@ -156,7 +156,8 @@ def kubeadm_join(args):
     if Path("/etc/kubernetes/kubelet.conf").exists():
         return fail(
             "[preflight] Some fatal errors occurred:\n"
-            "\t[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists"
+            "\t[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: "
+            "/etc/kubernetes/kubelet.conf already exists"
         )
     token, ca_hash = option(args, "--token"), option(args, "--discovery-token-ca-cert-hash")
     name = option(args, "--node-name") or socket.gethostname()
@@ -179,7 +180,8 @@ def kubeadm_join(args):
         yaml.safe_dump({"server": f"https://{state['endpoint']}"})
     )
     print(
-        "This node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received."
+        "This node has joined the cluster:\n"
+        "* Certificate signing request was sent to apiserver and a response was received."
     )
     return 0
 
