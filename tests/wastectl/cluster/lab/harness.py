@@ -26,7 +26,7 @@ from tests.wastectl.cluster.lab import packages
 from tests.wastectl.cluster.lab.base import ensure_base
 
 STANDINS = Path(__file__).parent / "standins"
-NODE_TOOLS = ("systemctl", "modprobe", "swapoff")
+NODE_TOOLS = ("systemctl", "modprobe", "swapoff", "lsmod")
 NAMES = ("master", "worker-1", "worker-2", "storage")
 ROLES = ("master", "worker", "worker", "storage")
 

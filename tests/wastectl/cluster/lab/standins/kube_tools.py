@@ -69,7 +69,8 @@ def new_node(name, labels=None, taints=None):
 # -- kubeadm ---------------------------------------------------------------------------------
 def kubeadm(args):
     if not args or args[0] == "version":
-        print(f'kubeadm version: &version.Info{{GitVersion:"v{VERSION}"}}')
+        short = "short" in args
+        print(f"v{VERSION}" if short else f'kubeadm version: &version.Info{{GitVersion:"v{VERSION}"}}')
         return 0
     if args[0] == "init":
         return kubeadm_init(args)
@@ -78,6 +79,13 @@ def kubeadm(args):
     if args[0] == "join":
         return kubeadm_join(args)
     return fail(f"kubeadm stand-in: unsupported {' '.join(args)}")
+
+
+def start_kubelet():
+    """kubeadm's kubelet-start phase: (re)start kubelet through the init system."""
+    import subprocess
+
+    subprocess.run(["systemctl", "restart", "kubelet"], check=False)
 
 
 def kubeadm_init(args):
@@ -128,6 +136,7 @@ def kubeadm_init(args):
             {"node-role.kubernetes.io/control-plane": ""},
             [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}],
         )
+    start_kubelet()
     print("Your Kubernetes control-plane has initialized successfully!\n")
     print("Then you can join any number of worker nodes by running the following on each as root:\n")
     print(f"kubeadm join {endpoint} --token {token} \\\n\t--discovery-token-ca-cert-hash {ca_hash}")
@@ -179,6 +188,7 @@ def kubeadm_join(args):
     Path("/etc/kubernetes/kubelet.conf").write_text(
         yaml.safe_dump({"server": f"https://{state['endpoint']}"})
     )
+    start_kubelet()
     print(
         "This node has joined the cluster:\n"
         "* Certificate signing request was sent to apiserver and a response was received."
