@@ -57,6 +57,8 @@ def _ssh_args(node: Node, known_hosts: Path, accept_new: bool) -> str:
     args = [
         f"-o UserKnownHostsFile={shlex.quote(str(known_hosts))}",
         f"-o StrictHostKeyChecking={'accept-new' if accept_new else 'yes'}",
+        # Plain names, as the fleet writes them, so `wastectl known-hosts list/forget` see them.
+        "-o HashKnownHosts=no",
         f"-o ConnectTimeout={max(1, int(node.ssh.connect_timeout))}",
     ]
     if node.ssh.jump:
@@ -75,6 +77,8 @@ def build(inventory: Inventory, *, accept_new: bool = False) -> dict[str, Any]:
             hint="give one node role master (static inventory) or role=master (Terraform outputs)",
         )
     known_hosts = known_hosts_path(inventory.cluster)
+    # OpenSSH records accepted keys only into an existing folder (it never creates one).
+    known_hosts.parent.mkdir(parents=True, exist_ok=True)
     hosts: dict[str, dict[str, Any]] = {}
     workers_seen = 0
     for node in inventory.nodes:

@@ -32,7 +32,7 @@ def sts_endpoint() -> Iterator[str]:
     server.stop()
 
 
-def test_each_failed_stage_resumes_there(
+def test_each_failed_stage_resumes_there(  # noqa: PLR0915 (one scenario, in order)
     lab: Lab,
     lab_files: tuple[Path, Path],
     terraform_on_path: TerraformShim,
@@ -61,7 +61,8 @@ def test_each_failed_stage_resumes_there(
         return run_cli(
             "rebuild", "--cluster", "lab", "--inventory", str(inventory), "--env-dir", str(env_dir),
             "--aws-endpoint-url", sts_endpoint, "--accept-new", "--yes", "-e", f"@{lab_vars}",
-            "--wait-timeout", "4", "--verify-timeout", "4", "--poll-interval", "0.5", "--verify-layer", "node",
+            "--wait-timeout", "4", "--verify-timeout", "4", "--poll-interval", "0.5",
+            "--verify-layer", "node",
             *extra, env=env, timeout=1200,
         )  # fmt: skip
 
@@ -98,12 +99,12 @@ def test_each_failed_stage_resumes_there(
 
     # 4. bootstrap: a task fails on one node
     lab.restart("worker-2")
-    blocker = lab.node("worker-2").file("/etc/containerd")
+    blocker = lab.node("worker-2").file("/etc/modules-load.d")
     blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_text("not a directory\n")
     fourth = rebuild()
     assert ran(fourth) == ["wait", "bootstrap"], fourth.stderr[-3000:]
-    assert "FAILED worker-2 | containerd : Create the containerd configuration directory" in fourth.stderr
+    assert "FAILED worker-2 | common : Create the boot-time module and sysctl directories" in fourth.stderr
     assert stages()["bootstrap"] == "failed"
 
     # 5. verify: health finds a problem (CRIRuntime needs sudo, which lab nodes do not have)

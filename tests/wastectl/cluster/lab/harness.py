@@ -151,7 +151,8 @@ def _prepare_upper(node: LabNode, authorized: bytes) -> None:
     up = node.upper
     for sub in ("etc/ssh", "root/.ssh", "usr/local/sbin", "srv/lab", "var/log"):
         (up / sub).mkdir(parents=True, exist_ok=True)
-    (up / "etc/hosts").write_text("127.0.0.1 localhost\n::1 localhost ip6-localhost\n")
+    if not (up / "etc/hosts").exists():
+        (up / "etc/hosts").write_text("127.0.0.1 localhost\n::1 localhost ip6-localhost\n")
     (up / "root/.ssh").chmod(0o700)
     (up / "root/.ssh/authorized_keys").write_bytes(authorized)
     (up / "root/.ssh/authorized_keys").chmod(0o600)
