@@ -38,16 +38,17 @@ class Failure:
 
 def _message(res: dict[str, Any]) -> str:
     """The module's own words: msg, plus the tail of stderr for commands (no JSON dump)."""
+    failed_items = [r for r in res.get("results") or [] if isinstance(r, dict) and r.get("failed")]
+    if failed_items:  # a loop: the first failed item's own message, named by its item
+        item = failed_items[0]
+        label = item.get("_ansible_item_label", item.get("item"))
+        return f"item {label}: {_message(item)}"
     parts = [str(res.get("msg") or "").strip()]
     for key in ("stderr", "module_stderr"):
         text = str(res.get(key) or "").strip()
         if text:
             parts.append(text.splitlines()[-1][:300])
             break
-    if res.get("results") and not parts[0]:
-        failed = [r for r in res["results"] if isinstance(r, dict) and r.get("failed")]
-        if failed:
-            return _message(failed[0])
     return " ".join(" - ".join(p for p in parts if p).split()) or "failed (no message)"
 
 
