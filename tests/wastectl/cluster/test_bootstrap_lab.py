@@ -134,6 +134,25 @@ def test_second_run_reports_changed_zero_and_rejoins_nobody(lab: Lab, lab_files:
     kubeadm_now = [c for c in lab.cluster_calls() if "\tkubeadm\t" in c]
     assert kubeadm_now == calls_before  # no init, no token, no join
 
+    # The live panel, redrawn from this run's recorded runner events, shows the same counts.
+    from rich.console import Console
+
+    from wastectl.cluster.progress import Progress
+
+    events = sorted(
+        (json.loads(p.read_text()) for p in (Path(data["artifacts"]) / "job_events").glob("*.json")),
+        key=lambda e: e["counter"],
+    )
+    progress = Progress()
+    for event in events:
+        progress.handle(event)
+    assert progress.totals() == data["hosts"]
+    console = Console(record=True, width=160, force_terminal=True, color_system=None)
+    console.print(progress.render())
+    panel = console.export_text()
+    assert "play Cluster services from the control plane" in panel
+    assert all(host in panel for host in data["hosts"])
+
 
 def test_a_failing_task_names_its_node_and_task(lab: Lab, lab_files: tuple[Path, Path]) -> None:
     # Changed from inside the node: an overlay's upper layer must not be edited while mounted.
