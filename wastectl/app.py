@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from wastectl import __version__
+from wastectl.commands import cluster as cluster_cmd
 from wastectl.commands import config as config_cmd
 from wastectl.commands import data as data_cmd
 from wastectl.commands import deploy as deploy_cmd
@@ -22,6 +23,7 @@ from wastectl.commands import dev as dev_cmd
 from wastectl.commands import fleet as fleet_cmd
 from wastectl.commands import infra as infra_cmd
 from wastectl.commands import queues as queues_cmd
+from wastectl.commands import rebuild as rebuild_cmd
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
 from wastectl.logs import setup_run_log
@@ -42,6 +44,8 @@ app.add_typer(queues_cmd.app, name="queues", rich_help_panel="Operations")
 app.add_typer(data_cmd.app, name="data", rich_help_panel="Application")
 fleet_cmd.register(app)
 deploy_cmd.register(app)
+app.add_typer(cluster_cmd.app, name="cluster", rich_help_panel="Cluster")
+app.command("rebuild", rich_help_panel="Cluster")(rebuild_cmd.rebuild)
 app.add_typer(infra_cmd.app, name="infra", rich_help_panel="Infrastructure")
 app.command("destroy", rich_help_panel="Infrastructure")(destroy_cmd.destroy)
 
