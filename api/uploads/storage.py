@@ -36,6 +36,10 @@ class Storage(Protocol):
         ...
 
     def delete(self, key: str) -> None: ...
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object whose key starts with `prefix` (a folder, ending in `/`); the count."""
+        ...
+
     def presign_upload(
         self, key: str, *, content_type: str, max_bytes: int, ttl: int, base_url: str
     ) -> PresignedUpload: ...
@@ -57,6 +61,13 @@ def verify_local_upload(
 ) -> bool:
     expected = sign_local_upload(settings, key, content_type, expires, max_bytes)
     return hmac.compare_digest(expected, signature) and expires >= int(time.time())
+
+
+def _folder(prefix: str) -> str:
+    """A prefix of at least one path segment ending in `/`: `""` or `"scans"` would reach too far."""
+    if not prefix.strip("/") or not prefix.endswith("/") or ".." in prefix.split("/"):
+        raise ValueError(f"invalid storage prefix {prefix!r}: a folder such as 'scans/<user>/'")
+    return prefix
 
 
 class LocalStorage:
@@ -87,6 +98,18 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def delete_prefix(self, prefix: str) -> int:
+        folder = self._path(_folder(prefix))
+        if not folder.is_dir():
+            return 0
+        files = [path for path in folder.rglob("*") if not path.is_dir()]
+        for path in files:  # `.part` leftovers of an interrupted put included
+            path.unlink(missing_ok=True)
+        for path in sorted(folder.rglob("*"), reverse=True):  # deepest first
+            path.rmdir()
+        folder.rmdir()
+        return len(files)
 
     def presign_upload(
         self, key: str, *, content_type: str, max_bytes: int, ttl: int, base_url: str
@@ -160,6 +183,25 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         self._call("delete_object", Key=key)
+
+    def delete_prefix(self, prefix: str) -> int:
+        """List and delete in pages of at most 1000 keys (the `DeleteObjects` limit)."""
+        deleted, token = 0, None
+        while True:
+            page: dict[str, Any] = self._call(
+                "list_objects_v2", Prefix=_folder(prefix), **({"ContinuationToken": token} if token else {})
+            )
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                result = self._call("delete_objects", Delete={"Objects": keys, "Quiet": True})
+                if result.get("Errors"):
+                    first = result["Errors"][0]
+                    raise StorageUnavailable(f"image storage refused to delete {first.get('Key')}: "
+                                             f"{first.get('Code')}")  # fmt: skip
+                deleted += len(keys)
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return deleted
 
     def presign_upload(
         self, key: str, *, content_type: str, max_bytes: int, ttl: int, base_url: str

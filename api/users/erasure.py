@@ -7,6 +7,11 @@ their foreign keys are `ON DELETE CASCADE` and `delete_account` removes them exp
 
 An eraser only gets the session and the user id; what else it needs (the scans eraser needs
 the image storage) it takes from the `AppContext` the registry is built with.
+
+The scans eraser deletes the objects the user's rows point to; the storage eraser then deletes
+everything under the user's folders (`USER_PREFIXES`), so an object no row points to (a photo
+stored by a scan whose insert then failed, a process killed between the PUT and the commit, an
+upload that landed after its row was purged) goes too.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ if TYPE_CHECKING:
 
 Eraser = Callable[[Session, uuid.UUID], None]
 
+#: Every storage key of a user starts with one of these (`api.uploads.router`, `api.scans.service`).
+USER_PREFIXES = ("uploads/{user}/", "scans/{user}/")
+
 
 def _scans_eraser(context: AppContext) -> Eraser:
     def erase(session: Session, user_id: uuid.UUID) -> None:
@@ -32,6 +40,17 @@ def _scans_eraser(context: AppContext) -> Eraser:
     return erase
 
 
+def _storage_eraser(context: AppContext) -> Eraser:
+    def erase(session: Session, user_id: uuid.UUID) -> None:
+        from api.uploads.erasure import erase_user_objects
+
+        erase_user_objects(
+            context.scans.storage, user_id, [prefix.format(user=user_id.hex) for prefix in USER_PREFIXES]
+        )
+
+    return erase
+
+
 def user_data_erasers(context: AppContext) -> dict[str, Eraser]:
     """Erasers in run order, bound to this process's collaborators (see docs/auth.md)."""
-    return {"scans": _scans_eraser(context)}
+    return {"scans": _scans_eraser(context), "storage": _storage_eraser(context)}

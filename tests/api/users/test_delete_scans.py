@@ -7,12 +7,12 @@ from __future__ import annotations
 import shutil
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from api.context import AppContext
 from api.scans.erasure import stored_keys
@@ -178,3 +178,85 @@ def test_s3_down_at_deletion_is_503_and_keeps_the_account(
     response = down.delete("/api/v1/users/me", headers=alice)
     assert (response.status_code, response.json()["code"]) == (503, "storage_unavailable")
     assert _user_data(client, _me(client, alice))[1]["scans"] == 1
+
+
+def _objects(client: TestClient, prefix: str) -> list[str]:
+    """Every stored key under `prefix`, listed from the storage itself (not from any row)."""
+    settings = _context(client).settings
+    if settings.s3_bucket is None:
+        root = settings.storage_dir
+        return sorted(str(p.relative_to(root)) for p in (root / prefix).rglob("*") if p.is_file())
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, region_name="ap-northeast-2")
+    listed = s3.list_objects_v2(Bucket=settings.s3_bucket, Prefix=prefix)
+    return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+def test_deleting_an_account_erases_photos_no_row_points_to(app_client: TestClient) -> None:
+    """A process killed between the image PUT and the scan's commit leaves an object without a row;
+    an upload can land after its row is gone. Both are under the user's folders and go with them."""
+    client = app_client
+    alice, bob = login(client, "alice"), login(client, "bob")
+    alice_id, bob_id = _me(client, alice), _me(client, bob)
+    _scan(client, alice, 11, "신문지")
+    _scan(client, bob, 12, "건전지")
+    storage = _storage(client)
+    orphans = [
+        f"scans/{alice_id.hex}/{uuid.uuid4().hex}.jpg",
+        f"uploads/{alice_id.hex}/{uuid.uuid4().hex}.png",
+    ]
+    for key in orphans:
+        storage.put(key, imagegen.unique_jpeg(13), "image/jpeg")
+    bob_orphan = f"scans/{bob_id.hex}/{uuid.uuid4().hex}.jpg"
+    storage.put(bob_orphan, imagegen.unique_jpeg(14), "image/jpeg")
+    with _context(client).session_factory() as session:
+        assert not set(orphans) & stored_keys(session, alice_id)  # no row points to them
+    bob_before = _objects(client, f"scans/{bob_id.hex}/")
+
+    assert client.delete("/api/v1/users/me", headers=alice).status_code == 204
+
+    assert _objects(client, f"scans/{alice_id.hex}/") == []
+    assert _objects(client, f"uploads/{alice_id.hex}/") == []
+    assert bob_orphan in bob_before and _objects(client, f"scans/{bob_id.hex}/") == bob_before
+
+
+@pytest.fixture
+def refused_insert(app_client: TestClient) -> Iterator[str]:
+    """A real database failure at the scan's INSERT: a trigger refuses notes equal to the returned text."""
+    marker = "refuse-this-insert"
+    engine = _context(app_client).engine
+    with engine.begin() as conn:
+        conn.execute(text(
+            "CREATE OR REPLACE FUNCTION test_refuse_scan() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'scan insert refused by the test'; END $$"
+        ))  # fmt: skip
+        conn.execute(text(
+            "CREATE TRIGGER test_refuse_scan BEFORE INSERT ON scans FOR EACH ROW "
+            f"WHEN (NEW.note = '{marker}') EXECUTE FUNCTION test_refuse_scan()"
+        ))  # fmt: skip
+    yield marker
+    with engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER IF EXISTS test_refuse_scan ON scans"))
+        conn.execute(text("DROP FUNCTION IF EXISTS test_refuse_scan()"))
+
+
+def test_a_failed_scan_insert_leaves_no_photo(app_client: TestClient, refused_insert: str) -> None:
+    client = app_client
+    alice = login(client, "alice")
+    alice_id = _me(client, alice)
+    files = {"image": ("x.jpg", imagegen.unique_jpeg(15), "image/jpeg")}
+    response = client.post("/api/v1/scans", files=files, data={"note": refused_insert}, headers=alice)
+    assert response.status_code >= 400
+    uploaded = _upload(client, alice, 16)
+    response = client.post(
+        "/api/v1/scans", json={"upload_key": uploaded, "note": refused_insert}, headers=alice
+    )
+    assert response.status_code >= 400
+
+    assert _objects(client, f"scans/{alice_id.hex}/") == []  # no cleaned copy of either
+    with _context(client).session_factory() as session:
+        assert session.scalar(select(func.count()).where(Scan.user_id == alice_id)) == 0
+    assert _objects(client, f"uploads/{alice_id.hex}/") == [uploaded]  # the upload, still usable
+    assert client.delete("/api/v1/users/me", headers=alice).status_code == 204
+    assert _objects(client, f"uploads/{alice_id.hex}/") == []
