@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     upload_url_ttl_seconds: Annotated[int, Field(gt=0, le=7 * 24 * 3600)] = 15 * 60
     image_max_pixels: Annotated[int, Field(gt=0)] = 40_000_000
     image_max_side: Annotated[int, Field(ge=64, le=4096)] = 1024
+    # Decode memory (api/uploads/images.py): per image, and shared by all concurrent decodes.
+    image_decode_max_bytes: Annotated[int, Field(ge=16 * 1024 * 1024)] = 128 * 1024 * 1024
+    image_decode_budget_bytes: Annotated[int, Field(ge=16 * 1024 * 1024)] = 256 * 1024 * 1024
     upload_retention_hours: Annotated[int, Field(gt=0)] = 24
     image_retention_days: Annotated[int, Field(gt=0)] = 30
 

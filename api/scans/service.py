@@ -135,6 +135,8 @@ def create_scan(
         max_bytes=settings.upload_max_bytes,
         max_pixels=settings.image_max_pixels,
         max_side=settings.image_max_side,
+        max_decode_bytes=settings.image_decode_max_bytes,
+        budget_bytes=settings.image_decode_budget_bytes,
     )
     scan_id = uuid.uuid4()
     image_key = f"scans/{user_id.hex}/{scan_id.hex}.jpg"

@@ -4,13 +4,22 @@ Pillow decides what the bytes really are (the client's Content-Type is never tru
 pixel limit is checked from the header before decoding, so a decompression bomb is refused
 without allocating its bitmap. The output is a fresh JPEG built from pixels only: EXIF (and with
 it GPS), ICC profiles and comments do not survive.
+
+Decode memory is bounded twice (docs/benchmarks.md, "Image decode memory"): the header tells
+the size of the bitmap the decode will allocate (after JPEG's reduce-on-load `draft`) and its
+working copies, and an image whose estimate exceeds `max_decode_bytes` is refused with 413
+before decoding; accepted decodes then share a process-wide byte budget (`DecodeBudget`), so 8
+concurrent worst-case PNGs hold at most `budget_bytes` of bitmaps between them, not 8 x 480 MB.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -19,6 +28,11 @@ from api.errors import ApiError
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 ALLOWED_CONTENT_TYPES = frozenset(ALLOWED_FORMATS.values())
+#: How long a decode waits for its share of the process budget before answering 503.
+DECODE_WAIT_SECONDS = 30.0
+MIB = 1024 * 1024
+#: Modes Pillow resamples well without a conversion first.
+_RESAMPLED_AS_IS = frozenset({"RGB", "L", "RGBA", "LA", "CMYK", "YCbCr"})
 
 
 def _heif_available() -> bool:
@@ -45,8 +59,81 @@ def _bad_image(detail: str, code: str = "invalid_image", status: int = 422) -> A
     return ApiError(status, detail, code=code)
 
 
-def process_image(data: bytes, *, max_bytes: int, max_pixels: int, max_side: int) -> ProcessedImage:
-    """Validate and normalise an uploaded image; raises ApiError (4xx) on anything unusable."""
+class DecodeBudget:
+    """Bytes of decoded bitmaps one process may hold at once; a decode waits for its share.
+
+    A counting semaphore over bytes rather than over decodes: eight small phone photos decode
+    side by side, while two worst-case PNGs take turns.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.free = total
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def hold(self, cost: int, *, timeout: float = DECODE_WAIT_SECONDS) -> Iterator[None]:
+        cost = min(cost, self.total)  # one image larger than the whole budget still gets it alone
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.free >= cost, timeout):
+                raise ApiError(
+                    503,
+                    "too many large images are being decoded right now; retry shortly",
+                    code="image_decoder_busy",
+                    headers={"Retry-After": "5"},
+                )
+            self.free -= cost
+        try:
+            yield
+        finally:
+            with self._changed:
+                self.free += cost
+                self._changed.notify_all()
+
+
+_BUDGETS: dict[int, DecodeBudget] = {}
+_BUDGETS_LOCK = threading.Lock()
+
+
+def decode_budget(total: int) -> DecodeBudget:
+    """The process-wide budget of this size (memory is per process, whatever app built it)."""
+    with _BUDGETS_LOCK:
+        return _BUDGETS.setdefault(total, DecodeBudget(total))
+
+
+def decode_cost(width: int, height: int, mode: str) -> int:
+    """Upper estimate of the bitmap bytes a decode of this image holds at its peak.
+
+    The bitmap itself (Pillow keeps 1-bit, L and P at one byte a pixel, 16-bit grey at two, every
+    other mode, RGB included, at four) plus the full-size working copies `_normalise` makes: up
+    to one byte a pixel for RGB and L (the downscale box-reduces first, to a ninth or less), one
+    4-byte premultiplied copy for RGBA and LA (Pillow resamples in RGBa) and a byte of decoder
+    buffers, two 4-byte copies for the rest (to RGBA, then RGBa). Checked against the peak RSS of
+    single decodes (a 40 MP RGBA PNG: estimate 341 MiB, measured 333 MiB over the baseline).
+    """
+    if mode in ("1", "L", "P"):
+        stored = 1
+    elif mode.startswith("I;16"):
+        stored = 2
+    else:
+        stored = 4
+    if mode in ("L", "RGB", "CMYK", "YCbCr"):
+        extra = 1
+    elif mode in ("RGBA", "LA", "1"):
+        extra = 5
+    else:
+        extra = 8
+    return width * height * (stored + extra)
+
+
+def process_image(
+    data: bytes, *, max_bytes: int, max_pixels: int, max_side: int, max_decode_bytes: int, budget_bytes: int
+) -> ProcessedImage:
+    """Validate and normalise an uploaded image; raises ApiError (4xx) on anything unusable.
+
+    `max_decode_bytes` refuses one image whose decode would need more (413); `budget_bytes` is
+    the process-wide total all concurrent decodes share (`DecodeBudget`, 503 after a long wait).
+    """
     if not data:
         raise _bad_image("the image is empty (0 bytes)", code="empty_image")
     if len(data) > max_bytes:
@@ -68,7 +155,18 @@ def process_image(data: bytes, *, max_bytes: int, max_pixels: int, max_side: int
                 # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers `max_side`:
                 # a 12 MP phone photo then costs a fraction of its full decode (docs/benchmarks.md).
                 opened.draft("RGB", (max_side, max_side))
-            opened.load()
+            cost = decode_cost(*opened.size, opened.mode)
+            if cost > max_decode_bytes:
+                raise _bad_image(
+                    f"the image is {width}x{height} {opened.mode}: decoding it needs about "
+                    f"{cost // MIB} MiB, the limit is {max_decode_bytes // MIB} MiB; "
+                    "send fewer pixels (a phone photo or screenshot fits) or a JPEG",
+                    "image_too_many_pixels",
+                    413,
+                )
+            with decode_budget(budget_bytes).hold(cost):
+                opened.load()
+                return _normalise(opened, fmt, max_side)
     except ApiError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -81,18 +179,30 @@ def process_image(data: bytes, *, max_bytes: int, max_pixels: int, max_side: int
         ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise _bad_image(f"the image is damaged or truncated: {exc}", "corrupt_image") from None
+
+
+def _normalise(opened: Image.Image, fmt: str, max_side: int) -> ProcessedImage:
+    """Downscale first, then turn and flatten: every step after the first works on the small image.
+
+    Palette, 1-bit and 16-bit images become RGBA/L before the downscale (Pillow would resample
+    the first two with nearest-neighbour); the full-size working copies are what `decode_cost`
+    counts.
+    """
     if fmt not in ALLOWED_FORMATS:
         raise _bad_image(f"unsupported image format {fmt or 'unknown'}", "unsupported_image_type", 415)
     image: Image.Image = opened
+    if image.mode not in _RESAMPLED_AS_IS:
+        image = image.convert("L" if image.mode == "1" else "RGBA")  # keeps `info`, EXIF included
+        opened.close()  # the full-size original goes before the resampling copy is made
+    # Bicubic: the model looks at 512-1024 px (`detail`), where Lanczos' extra sharpness buys nothing
+    # for its ~20 % more CPU per request; `reducing_gap` lets large ratios shrink by box-averaging first.
+    image.thumbnail((max_side, max_side), Image.Resampling.BICUBIC, reducing_gap=2.0)
     ImageOps.exif_transpose(image, in_place=True)  # no copy of the bitmap when nothing turns
     if image.mode not in ("RGB", "L"):
         background = Image.new("RGB", image.size, (255, 255, 255))
         rgba = image.convert("RGBA")
         background.paste(rgba, mask=rgba.getchannel("A"))
         image = background
-    # Bicubic: the model looks at 512-1024 px (`detail`), where Lanczos' extra sharpness buys nothing
-    # for its ~20 % more CPU per request; `reducing_gap` lets large ratios shrink by box-averaging first.
-    image.thumbnail((max_side, max_side), Image.Resampling.BICUBIC, reducing_gap=2.0)
     out = io.BytesIO()
     # No `optimize`: its extra Huffman pass costs more CPU per request than the few percent it saves.
     image.convert("RGB").save(out, format="JPEG", quality=85)

@@ -147,7 +147,14 @@ def test_beat_requeues_a_stuck_scan(api: TestClient, fake_openai: FakeOpenAI) ->
     ctx = api.app.state.context  # type: ignore[attr-defined]
     headers = login(api)
     user_id = uuid.UUID(api.get("/api/v1/users/me", headers=headers).json()["id"])
-    image = process_image(imagegen.unique_jpeg(9), max_bytes=10**7, max_pixels=10**8, max_side=1024)
+    image = process_image(
+        imagegen.unique_jpeg(9),
+        max_bytes=10**7,
+        max_pixels=10**8,
+        max_side=1024,
+        max_decode_bytes=2**27,
+        budget_bytes=2**28,
+    )
     ctx.scans.storage.put("scans/stuck.jpg", image.data, "image/jpeg")
     with session_scope(ctx.session_factory) as session:
         stuck = Scan(

@@ -47,3 +47,10 @@ def huge_png(megapixels: int = 50) -> bytes:
 def unique_jpeg(seed: int) -> bytes:
     """Distinct images (distinct content hashes) for tests that must not hit the analysis cache."""
     return jpeg(32 + seed % 50, 32 + seed // 50 % 50, ((seed * 37) % 256, (seed * 91) % 256, 128))
+
+
+def flat_png(width: int, height: int, mode: str = "RGBA") -> bytes:
+    """A tiny file that decodes to a big bitmap: one colour compresses to almost nothing."""
+    out = io.BytesIO()
+    Image.new(mode, (width, height), (20, 120, 200, 255) if mode == "RGBA" else None).save(out, format="PNG")
+    return out.getvalue()

@@ -123,7 +123,14 @@ def test_embedded_poll_reruns_a_scan_orphaned_by_a_restart(make_client: Callable
     client = make_client(scan_stuck_minutes=1)
     ctx = client.app.state.context  # type: ignore[attr-defined]
     headers = login(client)
-    image = process_image(imagegen.jpeg(), max_bytes=10**7, max_pixels=10**8, max_side=1024)
+    image = process_image(
+        imagegen.jpeg(),
+        max_bytes=10**7,
+        max_pixels=10**8,
+        max_side=1024,
+        max_decode_bytes=2**27,
+        budget_bytes=2**28,
+    )
     ctx.scans.storage.put("scans/orphan.jpg", image.data, "image/jpeg")
     with session_scope(ctx.session_factory) as session:
         scan = Scan(

@@ -11,7 +11,14 @@ from api.errors import ApiError
 from api.uploads.images import process_image
 from tests.api.scans import imagegen
 
-LIMITS = {"max_bytes": 5_000_000, "max_pixels": 40_000_000, "max_side": 1024}
+MIB = 1024 * 1024
+LIMITS = {
+    "max_bytes": 5_000_000,
+    "max_pixels": 40_000_000,
+    "max_side": 1024,
+    "max_decode_bytes": 128 * MIB,
+    "budget_bytes": 256 * MIB,
+}
 
 
 def _refused(data: bytes, **limits: int) -> ApiError:
