@@ -21,8 +21,9 @@ from api.scans.models import Scan, ScanEvent, ScanFeedback
 from api.scans.pipeline import record_event
 from api.scans.runtime import ScanRuntime
 from api.settings import Settings
-from api.uploads.images import process_image
+from api.uploads.images import ALLOWED_FORMATS, process_image
 from api.uploads.models import Upload
+from api.uploads.originals import scrub_original
 from api.users.models import User
 
 QUOTA_TZ = ZoneInfo("Asia/Seoul")
@@ -138,6 +139,8 @@ def create_scan(
         max_decode_bytes=settings.image_decode_max_bytes,
         budget_bytes=settings.image_decode_budget_bytes,
     )
+    if data.upload_key is not None:
+        scrub_original(runtime.storage, data.upload_key, raw, ALLOWED_FORMATS[image.source_format])
     scan_id = uuid.uuid4()
     image_key = f"scans/{user_id.hex}/{scan_id.hex}.jpg"
     # Stored before the row lock below: an object-store PUT inside it would serialise a user's
