@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +49,32 @@ def compare_with_models(connection: Connection) -> list[Any]:
 
     context = MigrationContext.configure(connection, opts={"include_object": include_object})
     return list(compare_metadata(context, metadata))
+
+
+@functools.cache
+def _history() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """The history's heads, and each revision's ancestors (itself included); read once per process."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    ancestors = {
+        rev.revision: frozenset(r.revision for r in script.iterate_revisions(rev.revision, "base"))
+        for rev in script.walk_revisions()
+    }
+    return frozenset(script.get_heads()), ancestors
+
+
+def missing_heads(connection: Connection) -> list[str]:
+    """Heads of this code's migration history the database has not reached (empty: migrated).
+
+    A database at a revision this code does not know (migrated by a newer release during a
+    rollout or a rollback) counts as migrated: the newer history contains ours.
+    """
+    from alembic.migration import MigrationContext
+
+    heads, ancestors = _history()
+    current = MigrationContext.configure(connection).get_current_heads()
+    if any(revision not in ancestors for revision in current):
+        return []
+    reached = frozenset().union(*(ancestors[revision] for revision in current))
+    return sorted(heads - reached)

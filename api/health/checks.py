@@ -12,9 +12,18 @@ from api.context import AppContext
 CHECK_TIMEOUT_SECONDS = 3.0
 
 
+class NotMigrated(Exception):
+    """The database answers but lacks migrations this code needs: serving it would 500."""
+
+
 def check_database(context: AppContext) -> None:
+    from api.migrate import missing_heads
+
     with context.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+        missing = missing_heads(conn)
+    if missing:
+        raise NotMigrated(f"missing migration {', '.join(missing)}; run `python -m api.predeploy`")
 
 
 def check_redis(context: AppContext) -> None:

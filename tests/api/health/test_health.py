@@ -23,11 +23,14 @@ def test_readyz_checks_the_database(client: TestClient) -> None:
 
 
 @pytest.fixture
-def app_for(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., TestClient]]:
+def app_for(
+    make_settings: Callable[..., Settings], migrated_postgres_url: str
+) -> Iterator[Callable[..., TestClient]]:
     contexts: list[AppContext] = []
 
     def build(**overrides: object) -> TestClient:
-        ctx = AppContext.from_settings(make_settings(**overrides))
+        # A migrated database: /readyz counts an unmigrated one as failing.
+        ctx = AppContext.from_settings(make_settings(**{"database_url": migrated_postgres_url, **overrides}))
         contexts.append(ctx)
         return TestClient(create_app(context=ctx))
 
