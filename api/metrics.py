@@ -2,10 +2,15 @@
 context's scan/LLM/task metrics (api.telemetry) and, with a broker, queue depths (api.queue_metrics).
 
 Each app gets its own registry (no process-global state), so tests can build many apps.
+
+Metrics and readiness details (which dependency failed, and how) are for operators, and the API
+port is the public one behind the ingress: in production both answer only a bearer of
+`WASTE_METRICS_TOKEN` (`internal_caller`); the chart's ServiceMonitor sends it.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -13,8 +18,22 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
+from api.errors import ApiError
+
 if TYPE_CHECKING:
     from api.context import AppContext
+    from api.settings import Settings
+
+
+def internal_caller(request: Request, settings: Settings) -> bool:
+    """May this request see operator details? Anyone off production; else a bearer of the metrics token."""
+    if not settings.is_production:
+        return True
+    if settings.metrics_token is None:
+        return False
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    expected = settings.metrics_token.get_secret_value()
+    return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), expected.encode())
 
 
 def install_metrics(app: FastAPI, context: AppContext | None = None) -> CollectorRegistry:
@@ -48,7 +67,14 @@ def install_metrics(app: FastAPI, context: AppContext | None = None) -> Collecto
         return response
 
     @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        if context is not None and not internal_caller(request, context.settings):
+            raise ApiError(
+                401,
+                "metrics need Authorization: Bearer <WASTE_METRICS_TOKEN>",
+                code="metrics_token_required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return registry

@@ -168,6 +168,8 @@ class Settings(BaseSettings):
     # A Celery worker serves its Prometheus metrics on this port (0 = off).
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0
     worker_metrics_host: str = "0.0.0.0"
+    # Production: the API's /metrics and /readyz details answer only `Authorization: Bearer <this>`.
+    metrics_token: SecretStr | None = None
 
     # --- validation -------------------------------------------------------------------------
     @field_validator("database_url")

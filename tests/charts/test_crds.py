@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.charts.support import RELEASE, VALUE_SETS, by_kind, render
+from tests.charts.support import INLINE_SECRETS, RELEASE, VALUE_SETS, by_kind, pod_specs, render
 
 STR = {"type": "string"}
 BOOL = {"type": "boolean"}
@@ -45,6 +45,10 @@ SERVICE_MONITOR = closed(
                         "scheme": {"enum": ["http", "https"]}, "interval": DURATION,
                         "scrapeTimeout": DURATION, "honorLabels": BOOL, "relabelings": {"type": "array"},
                         "metricRelabelings": {"type": "array"},
+                        "authorization": closed({
+                            "type": STR,
+                            "credentials": closed({"name": STR, "key": STR, "optional": BOOL}, ["key"]),
+                        }),
                     }),
                 },
             },
@@ -93,6 +97,24 @@ def test_service_monitor_matches_the_crd_and_scrapes_api_and_workers(
     for name in (f"{RELEASE}-api", f"{RELEASE}-workers"):
         assert selector.items() <= services[name]["metadata"]["labels"].items(), name
     assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    # The API's /metrics answers only the bearer of WASTE_METRICS_TOKEN, the pods' own Secret key.
+    api = next(e for e in monitor["spec"]["endpoints"] if e["port"] == "http")
+    assert api["authorization"] == {
+        "type": "Bearer", "credentials": {"name": "wastecoach-env", "key": "WASTE_METRICS_TOKEN"}
+    }  # fmt: skip
+    pod = pod_specs(monitoring_docs)[f"{RELEASE}-api"]["containers"][0]
+    token_env = next(e for e in pod["env"] if e["name"] == "WASTE_METRICS_TOKEN")
+    assert token_env["valueFrom"]["secretKeyRef"] == api["authorization"]["credentials"] | {"optional": True}
+
+
+def test_service_monitor_takes_the_token_from_a_ref_and_fails_without_one() -> None:
+    monitoring = {"serviceMonitor": {"enabled": True}}
+    ref = {"name": "prometheus-scrape", "key": "token"}
+    docs = render({"secrets": {"refs": {"WASTE_METRICS_TOKEN": ref}}, "monitoring": monitoring})
+    endpoints = by_kind(docs, "ServiceMonitor")[RELEASE]["spec"]["endpoints"]
+    assert endpoints[0]["authorization"]["credentials"] == ref
+    with pytest.raises(Exception, match=r"monitoring\.serviceMonitor needs WASTE_METRICS_TOKEN"):
+        render({"secrets": INLINE_SECRETS, "monitoring": monitoring})
 
 
 def test_prometheus_rule_matches_the_crd(monitoring_docs: list[dict[str, Any]]) -> None:

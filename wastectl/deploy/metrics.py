@@ -8,6 +8,7 @@ Metric names are the app's (api/telemetry.py): `waste_scans_finished_total{statu
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -51,8 +52,11 @@ def from_api(api_url: str, timeout: float = 5.0) -> ScanMetrics:
 
     from wastectl.errors import WastectlError
 
+    # A production API answers /metrics only to the bearer of its WASTE_METRICS_TOKEN.
+    token = os.environ.get("WASTE_METRICS_TOKEN")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        response = httpx.get(api_url.rstrip("/") + "/metrics", timeout=timeout)
+        response = httpx.get(api_url.rstrip("/") + "/metrics", timeout=timeout, headers=headers)
         response.raise_for_status()
     except httpx.HTTPError as exc:
         raise WastectlError(f"cannot read {api_url}/metrics: {exc}") from None

@@ -35,7 +35,17 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* Settings every process needs from a Secret; rendering fails when one has no source. */}}
 {{- define "wastecoach.requiredSecretKeys" -}}WASTE_DATABASE_URL WASTE_BROKER_URL WASTE_REDIS_URL WASTE_JWT_SECRET{{- end -}}
-{{- define "wastecoach.optionalSecretKeys" -}}WASTE_OPENAI_API_KEY WASTE_KAKAO_REST_API_KEY WASTE_KAKAO_CLIENT_SECRET WASTE_NAVER_CLIENT_SECRET WASTE_GOOGLE_CLIENT_SECRET{{- end -}}
+{{- define "wastecoach.optionalSecretKeys" -}}WASTE_OPENAI_API_KEY WASTE_KAKAO_REST_API_KEY WASTE_KAKAO_CLIENT_SECRET WASTE_NAVER_CLIENT_SECRET WASTE_GOOGLE_CLIENT_SECRET WASTE_METRICS_TOKEN{{- end -}}
+
+{{/* Where WASTE_METRICS_TOKEN comes from, as a SecretKeySelector (dict name key), or nothing. */}}
+{{- define "wastecoach.metricsTokenRef" -}}
+{{- $ref := get .Values.secrets.refs "WASTE_METRICS_TOKEN" -}}
+{{- if $ref -}}
+{{- dict "name" $ref.name "key" $ref.key | toJson -}}
+{{- else if or .Values.secrets.existingSecret (get .Values.secrets.values "WASTE_METRICS_TOKEN") -}}
+{{- dict "name" (include "wastecoach.secretName" .) "key" "WASTE_METRICS_TOKEN" | toJson -}}
+{{- end -}}
+{{- end -}}
 
 {{/* (dict "root" $ "generated" "<name of the chart-made Secret>") */}}
 {{- define "wastecoach.secretEnv" -}}

@@ -126,3 +126,16 @@ def test_scan_metrics_from_prometheus(httpserver: HTTPServer) -> None:
     metrics = from_prometheus(httpserver.url_for("/"))
     assert (metrics.source, metrics.window, metrics.scans) == ("prometheus", "last 1h", 40.0)
     assert metrics.success_rate == pytest.approx(0.95) and metrics.p95_seconds == 7.5
+
+
+def test_api_metrics_are_read_with_the_metrics_token(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A production API answers /metrics only to `Authorization: Bearer <WASTE_METRICS_TOKEN>`."""
+    from wastectl.deploy.metrics import from_api
+
+    monkeypatch.setenv("WASTE_METRICS_TOKEN", "t0ken")
+    httpserver.expect_request("/metrics", headers={"Authorization": "Bearer t0ken"}).respond_with_data(
+        _metrics_text(), content_type="text/plain"
+    )
+    assert from_api(httpserver.url_for("/")).scans == 10
