@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -191,8 +192,10 @@ def api_ready(target: AppTarget) -> str:
     if not target.api_url:
         raise skip("no API URL (inventory api_url or --api-url)")
     url = target.api_url.rstrip("/") + "/readyz"
+    # A production API names the failing checks only to the bearer of its WASTE_METRICS_TOKEN.
+    token = os.environ.get("WASTE_METRICS_TOKEN")
     try:
-        response = httpx.get(url, timeout=10)
+        response = httpx.get(url, timeout=10, headers={"Authorization": f"Bearer {token}"} if token else {})
     except httpx.HTTPError as exc:
         raise fail(f"{url} unreachable: {exc}") from None
     if response.status_code != 200:
@@ -200,7 +203,8 @@ def api_ready(target: AppTarget) -> str:
             failing = ", ".join(response.json().get("failing") or [])
         except ValueError:
             failing = response.text[:120]
-        raise fail(f"{url} HTTP {response.status_code}; failing: {failing or '?'}")
+        unnamed = "? (set WASTE_METRICS_TOKEN to see which)" if not token else "?"
+        raise fail(f"{url} HTTP {response.status_code}; failing: {failing or unnamed}")
     return f"{url} ready"
 
 

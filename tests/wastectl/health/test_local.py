@@ -191,3 +191,22 @@ def _check_local_rabbitmq(
     monkeypatch.setenv("WASTE_BROKER_URL", urlunsplit(wrong))
     run = run_cli(capsys, "health", "--target", "local", *ignore)
     assert f"refused the credentials of user '{user}' (HTTP 401)" in run.out
+
+
+def test_api_ready_names_the_failing_checks_with_the_metrics_token(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A production API shows which checks fail only to the bearer of WASTE_METRICS_TOKEN."""
+    from wastectl.health.app import AppTarget, api_ready
+    from wastectl.health.model import Outcome
+
+    httpserver.expect_request("/readyz", headers={"Authorization": "Bearer t0ken"}).respond_with_json(
+        {"status": "unavailable", "failing": ["database"], "checks": {}}, status=503
+    )
+    httpserver.expect_request("/readyz").respond_with_json({"status": "unavailable"}, status=503)
+    target = AppTarget(api_url=httpserver.url_for("/"))
+    with pytest.raises(Outcome, match=r"failing: \? \(set WASTE_METRICS_TOKEN to see which\)"):
+        api_ready(target)
+    monkeypatch.setenv("WASTE_METRICS_TOKEN", "t0ken")
+    with pytest.raises(Outcome, match=r"failing: database$"):
+        api_ready(target)
