@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "fleet_parallel": ([], ["--rounds", "1", "--sizes", "4"]),
     "scans_worker_pool": ([], ["--scans", "30"]),
     "api_endpoints": ([], ["--quick"]),
+    "image_memory": (["--unbounded"], ["--concurrency", "4", "--only", "review"]),
     "scan_throughput": (["--rate", "16.7", "--duration", "180"], ["--quick"]),
     "scan_ticket": (
         ["--rate", "16.7", "--duration", "180", "--path", "ticket"],
