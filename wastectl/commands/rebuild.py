@@ -43,6 +43,7 @@ def _resume_command(argv: list[str]) -> str:
 @fleet_options
 def rebuild(
     *,
+    invocation: typer.Context,
     fleet: FleetArgs,
     from_: Annotated[
         Stage | None, typer.Option("--from", help="Run from this stage on.", case_sensitive=False)
@@ -87,7 +88,7 @@ def rebuild(
     shows the tool's output tail and the command to resume.
 
     Examples:
-      wastectl rebuild --yes
+      wastectl rebuild --cluster sesacthon --yes
       wastectl rebuild --dry-run
       wastectl rebuild --from bootstrap
       wastectl rebuild --no-infra --inventory nodes.yaml --only verify
@@ -96,6 +97,7 @@ def rebuild(
 
     from wastectl.cluster.inventory import cluster_dir
     from wastectl.cluster.service import parse_extra_vars
+    from wastectl.guard import require_named_cluster, require_same_cluster
     from wastectl.rebuild.pipeline import execute, plan
     from wastectl.rebuild.stages import Context, StageFailed
     from wastectl.rebuild.state import RebuildState, Status
@@ -104,6 +106,15 @@ def rebuild(
         raise UsageError("give --from or --only, not both")
     printer = Printer("rebuild", output)
     cluster = fleet.inventory.cluster
+    require_named_cluster(invocation, yes=yes and not dry_run, command="rebuild")
+    if fleet.inventory.inventory_file is not None:
+        inventory = fleet.resolve()
+        require_same_cluster(
+            requested=cluster,
+            actual=inventory.cluster,
+            source=f"the inventory ({inventory.source})",
+            command="rebuild",
+        )
     layers = tuple(x.strip() for raw in verify_layer or [] for x in raw.split(",") if x.strip())
     bad = [x for x in layers if x not in ("node", "cluster", "app")]
     if bad:
@@ -143,13 +154,13 @@ def rebuild(
         )
         return int(ExitCode.OK)
     if ctx.env_dir is not None and any(s.stage is Stage.infra and s.run for s in steps) and not yes:
-        if not sys.stdin.isatty():
-            raise UsageError(
-                "the infra stage applies Terraform changes; confirm with --yes when not interactive"
-            )
-        if not typer.confirm(f"apply Terraform changes for cluster {cluster!r} (resources may be replaced)?"):
-            printer.info("stopped before infra: nothing changed")
-            return int(ExitCode.FAILURE)
+        from wastectl.infra.options import confirm
+
+        confirm(
+            printer,
+            f"The infra stage applies Terraform changes to cluster {cluster!r} (resources may be replaced).",
+            expected=cluster,
+        )
     resume = _resume_command(sys.argv[1:] if sys.argv[1:2] == ["rebuild"] else ["rebuild"])
     failed: StageFailed | None = None
     try:
