@@ -63,6 +63,7 @@ TF = ("--dir", "{tfdir}")
 ARGV: dict[str, tuple[str, ...]] = {
     "dev": ("dev", "--port", str(DEAD)),
     "config show": ("config", "show"),
+    "queues": ("queues",),
     "queues dlq replay": ("queues", "dlq", "replay", "scan.analyse", "--limit", "1"),
     "data import-points": ("data", "import-points", "{points}", "--format", "generic"),
     "nodes": ("nodes", *INV),
@@ -107,6 +108,7 @@ ARGV: dict[str, tuple[str, ...]] = {
     "status": ("status", *KUBE, "--api-url", f"http://127.0.0.1:{DEAD}"),
     "logs": ("logs", "api", *KUBE),
     "rollback": ("rollback", "1", "--yes", *KUBE),
+    "deploy": ("deploy", "--tag", "v1", "--skip-image-check", *KUBE),
     "deploy history": ("deploy", "history", *KUBE),
 }
 
@@ -120,11 +122,10 @@ def _leaves() -> list[str]:
 
     def walk(command: object, path: list[str]) -> None:
         subs = getattr(command, "commands", None)
-        if subs:
-            for name, sub in subs.items():
-                walk(sub, [*path, name])
-        else:
-            found.append(" ".join(path))
+        if path and (not subs or getattr(command, "invoke_without_command", False)):
+            found.append(" ".join(path))  # a leaf, or a group that runs on its own (`deploy`)
+        for name, sub in (subs or {}).items():
+            walk(sub, [*path, name])
 
     walk(typer.main.get_command(app), [])
     return found
