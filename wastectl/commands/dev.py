@@ -30,6 +30,15 @@ def dev(
     broker, a real Celery worker subprocess is started and stopped with the server.
 
     Stop with Ctrl-C: a graceful shutdown (the worker finishes its task), then exit 130.
+
+    Examples:
+
+      wastectl dev
+
+      wastectl dev --port 8080 --no-seed
+
+      WASTE_DATABASE_URL=postgresql://localhost/waste WASTE_BROKER_URL=amqp://guest:guest@localhost//
+      wastectl dev
     """
     from wastectl.local.stack import DevOptions, ensure_port_free, prepare, serve
 

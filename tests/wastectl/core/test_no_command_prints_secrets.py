@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support.cli import free_port
+from tests.support.cli import command_paths, free_port
 from tests.wastectl.fleet.harness import cli_env
 
 REPO = Path(__file__).resolve().parents[3]
@@ -113,24 +113,6 @@ ARGV: dict[str, tuple[str, ...]] = {
 }
 
 
-def _leaves() -> list[str]:
-    import typer
-
-    from wastectl.app import app
-
-    found: list[str] = []
-
-    def walk(command: object, path: list[str]) -> None:
-        subs = getattr(command, "commands", None)
-        if path and (not subs or getattr(command, "invoke_without_command", False)):
-            found.append(" ".join(path))  # a leaf, or a group that runs on its own (`deploy`)
-        for name, sub in (subs or {}).items():
-            walk(sub, [*path, name])
-
-    walk(typer.main.get_command(app), [])
-    return found
-
-
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     base = tmp_path_factory.mktemp("secrets")
@@ -167,7 +149,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
 
 
 def test_every_command_is_covered() -> None:
-    assert sorted(_leaves()) == sorted(ARGV)
+    assert sorted(command_paths()) == sorted(ARGV)
 
 
 @pytest.mark.parametrize("name", sorted(ARGV))
