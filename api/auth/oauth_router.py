@@ -221,7 +221,7 @@ def provider_token(
             claims = decode_token(settings, credentials.credentials, expected_type="access")
         except InvalidToken as exc:
             raise unauthorized(str(exc)) from None
-        if claims.sid is not None and not is_session_active(session, session_id=claims.sid):
+        if not is_session_active(session, session_id=claims.sid):
             raise unauthorized("session has been revoked")
         link_to = claims.sub
     try:

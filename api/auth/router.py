@@ -89,8 +89,7 @@ def logout(
 ) -> Response:
     """End the current session (access token, or refresh token in the body/cookie) and clear cookies."""
     claims = _logout_claims(request, settings, credentials, body)
-    if claims.sid is not None:
-        revoke_session(session, session_id=claims.sid, reason="logout")
+    revoke_session(session, session_id=claims.sid, reason="logout")
     response = Response(status_code=204)
     clear_auth_cookies(response, settings)
     return response
