@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"
@@ -24,6 +24,20 @@ PLACEHOLDER_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"
 _DB_URL = re.compile(r"^(sqlite|postgresql|postgres)(\+[a-z0-9_]+)?://", re.IGNORECASE)
 _BROKER_URL = re.compile(r"^(amqp|amqps|pyamqp)://", re.IGNORECASE)
 _REDIS_URL = re.compile(r"^(redis|rediss|unix)://", re.IGNORECASE)
+# One or more limits in the notation of the `limits` library: "30/minute", "300 per hour;10/second".
+_RATE_LIMIT = re.compile(
+    r"^\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?\s*$", re.IGNORECASE
+)
+
+
+def _check_rate_limit(value: str) -> str:
+    """Checked here without importing `limits` (slow to import); api.ratelimit parses it."""
+    if not all(_RATE_LIMIT.match(part) for part in re.split(r"[;,]", value)):
+        raise ValueError('must look like "30/minute" or "20/minute;200/hour" (second..year)')
+    return value
+
+
+RateLimitText = Annotated[str, Field(max_length=200), AfterValidator(_check_rate_limit)]
 
 
 def default_data_dir() -> Path:
@@ -115,6 +129,18 @@ class Settings(BaseSettings):
     google_issuers: list[str] = Field(
         default_factory=lambda: ["https://accounts.google.com", "accounts.google.com"]
     )
+
+    # --- rate limits (api/ratelimit.py) -------------------------------------------------------
+    # Per client IP (IPv6 per /64) and, where a user is known, per user; Redis when WASTE_REDIS_URL
+    # is set (shared by every API process), process memory otherwise. Notation of `limits`.
+    rate_limits_enabled: bool = True
+    rate_limit_login_per_ip: RateLimitText = "60/minute;600/hour"  # authorize, callback, dev token
+    rate_limit_token_per_ip: RateLimitText = "60/minute;600/hour"  # mobile provider-token exchange
+    rate_limit_refresh_per_ip: RateLimitText = "300/minute"
+    rate_limit_upload_per_ip: RateLimitText = "600/minute"  # upload tickets and local uploads
+    rate_limit_upload_per_user: RateLimitText = "30/minute;300/hour"
+    rate_limit_scan_per_ip: RateLimitText = "600/minute"
+    rate_limit_scan_per_user: RateLimitText = "20/minute;200/hour"
 
     # --- storage ----------------------------------------------------------------------------
     s3_bucket: str | None = None

@@ -21,12 +21,18 @@ from api.auth.sessions import start_session
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError, error_responses
+from api.ratelimit import login_rate_limit
 from api.users.models import User
 
 dev_router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@dev_router.post("/dev/token", response_model=TokenResponse, responses=error_responses(404, 422))
+@dev_router.post(
+    "/dev/token",
+    response_model=TokenResponse,
+    responses=error_responses(404, 422, 429),
+    dependencies=login_rate_limit,
+)
 def dev_token(
     body: DevTokenRequest, request: Request, response: Response, session: SessionDep, settings: SettingsDep
 ) -> TokenResponse:

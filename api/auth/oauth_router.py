@@ -21,6 +21,7 @@ from api.auth.state import PendingLogin, new_pkce_pair, new_state, state_store
 from api.auth.tokens import InvalidToken, decode_token
 from api.deps import ContextDep, SessionDep, SettingsDep
 from api.errors import ApiError, ErrorBody, error_responses
+from api.ratelimit import login_rate_limit, token_rate_limit
 from api.settings import Settings
 
 router = APIRouter()
@@ -54,7 +55,10 @@ def _frontend_origin(settings: Settings, requested: str | None) -> str | None:
 
 
 @router.get(
-    "/{provider}/authorize", response_model=AuthorizeResponse, responses=error_responses(400, 404, 422, 503)
+    "/{provider}/authorize",
+    response_model=AuthorizeResponse,
+    responses=error_responses(400, 404, 422, 429, 503),
+    dependencies=login_rate_limit,
 )
 def oauth_authorize(
     provider: ProviderName,
@@ -122,8 +126,9 @@ def _wants_json(request: Request, pending: PendingLogin) -> bool:
             "description": "State missing, unknown, expired, used, of another provider, or not bound "
             f"to this client (no `waste_login` cookie or `{BINDING_HEADER}` header from /authorize)",
         },
-        **error_responses(401, 404, 502, 503),
+        **error_responses(401, 404, 429, 502, 503),
     },
+    dependencies=login_rate_limit,
 )
 def oauth_callback(
     provider: ProviderName,
@@ -212,7 +217,10 @@ def _error_redirect(settings: Settings, origin: str, code: str) -> RedirectRespo
 
 
 @router.post(
-    "/{provider}/token", response_model=TokenResponse, responses=error_responses(401, 404, 409, 422, 502, 503)
+    "/{provider}/token",
+    response_model=TokenResponse,
+    responses=error_responses(401, 404, 409, 422, 429, 502, 503),
+    dependencies=token_rate_limit,
 )
 def provider_token(
     provider: ProviderName,

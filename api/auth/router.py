@@ -24,13 +24,19 @@ from api.auth.sessions import active_sessions, revoke_session, rotate
 from api.auth.tokens import InvalidToken, TokenClaims, TokenType, decode_token
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError, error_responses
+from api.ratelimit import refresh_rate_limit
 from api.settings import Settings
 from api.users.models import User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/refresh", response_model=TokenResponse, responses=error_responses(401, 422))
+@router.post(
+    "/refresh",
+    response_model=TokenResponse,
+    responses=error_responses(401, 422, 429),
+    dependencies=refresh_rate_limit,
+)
 def refresh(
     request: Request,
     response: Response,
