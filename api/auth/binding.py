@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
 
 from fastapi import Request, Response
 
@@ -31,8 +32,6 @@ _WELL_FORMED = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 
 def client_binding(request: Request) -> str:
     """The browser's current binding value if it has a well-formed one, else a new random one."""
-    import secrets
-
     current = request.cookies.get(BINDING_COOKIE, "")
     return current if _WELL_FORMED.match(current) else secrets.token_urlsafe(32)
 
