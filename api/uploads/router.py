@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from api.auth.deps import CurrentUser
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
+from api.ratelimit import local_upload_rate_limit, upload_rate_limit
 from api.uploads.images import ALLOWED_CONTENT_TYPES
 from api.uploads.models import Upload
 from api.uploads.schemas import UploadRequest, UploadTicket
@@ -20,7 +21,8 @@ router = APIRouter(prefix="/uploads", tags=["uploads"])
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
 
 
-@router.post("", status_code=201, response_model=UploadTicket, responses=error_responses(401, 415, 422))
+@router.post("", status_code=201, response_model=UploadTicket, responses=error_responses(401, 415, 422, 429),
+             dependencies=upload_rate_limit)  # fmt: skip
 def create_upload(
     body: UploadRequest, request: Request, context: ContextDep, session: SessionDep, user: CurrentUser
 ) -> UploadTicket:
@@ -47,7 +49,8 @@ def create_upload(
     )
 
 
-@router.post("/local", status_code=204, responses=error_responses(403, 404, 413, 422))
+@router.post("/local", status_code=204, responses=error_responses(403, 404, 413, 422, 429),
+             dependencies=local_upload_rate_limit)  # fmt: skip
 async def receive_local_upload(  # noqa: PLR0917 - one parameter per form field
     context: ContextDep,
     key: Annotated[str, Form(max_length=300)],
