@@ -111,6 +111,7 @@ def run(name: str, images: list[tuple[str, bytes]], extra_env: dict[str, str]) -
     port, data = free_port(), tempfile.mkdtemp(prefix="bench-images-")
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), WASTE_DATA_DIR=data, WASTE_ENV="development",
                WASTE_DATABASE_URL=f"sqlite:///{data}/waste.db", WASTE_SCAN_DAILY_QUOTA="1000",
+               WASTE_RATE_LIMITS_ENABLED="false",  # measure memory, not limits
                **extra_env)  # fmt: skip
     subprocess.run([sys.executable, "-m", "api.predeploy"], env=env, cwd=REPO_ROOT, check=True,
                    capture_output=True)  # fmt: skip
@@ -151,8 +152,9 @@ def main() -> None:
     parser.add_argument("--unbounded", action="store_true", help="also the review's PNG, limits lifted")
     parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
     args = parser.parse_args()
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    limit, budget = settings.image_decode_max_bytes // MIB, settings.image_decode_budget_bytes // MIB
+    defaults = Settings.model_fields
+    limit = defaults["image_decode_max_bytes"].default // MIB
+    budget = defaults["image_decode_budget_bytes"].default // MIB
     print(f"per-image decode limit {limit} MiB, process budget {budget} MiB, {args.concurrency} at once")
     print("| images | file | answers | idle RSS MiB | peak RSS MiB | peak - idle MiB | wall s |")
     print("|---|---|---|---|---|---|---|")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 TOKEN = "metrics-" + "t" * 40
-PRODUCTION = {"env": "production", "jwt_secret": "j" * 48}
+PRODUCTION = {"env": "production", "jwt_secret": "j" * 48, "dev_login": False}
 
 
 def test_production_readyz_shows_the_status_alone_to_the_public(
