@@ -67,18 +67,35 @@ def _json_strings(document: Any) -> Iterator[tuple[Loc, str]]:
             stack.extend(((*loc, index), item) for index, item in enumerate(value))
 
 
-def json_problem(body: bytes) -> Loc | None:
-    """Where the first control character sits, or None (also for bodies that are not JSON: the
-    route's own validation answers those)."""
+def undecodable_response(message: str) -> JSONResponse:
+    """FastAPI answers these with a bare 400 ("error parsing the body"); they are as invalid as
+    malformed JSON, which it answers with a 422, so they get the same 422 here."""
+    return JSONResponse(
+        {
+            "detail": f"body: {message}",
+            "code": "validation_error",
+            "errors": [{"loc": ["body"], "msg": message, "type": "json_invalid"}],
+        },
+        status_code=422,
+    )
+
+
+def json_problem(body: bytes) -> JSONResponse | None:
+    """The 422 for a JSON body with a control character in a string (or that cannot be decoded at
+    all), or None: also for malformed JSON, which the route's own validation answers."""
     if not body:
         return None
     try:
         document = json.loads(body)
-    except (ValueError, RecursionError):
+    except UnicodeDecodeError:
+        return undecodable_response("the body is not UTF-8 text")
+    except RecursionError:
+        return undecodable_response("the JSON is nested too deeply")
+    except ValueError:
         return None
     for loc, text in _json_strings(document):
         if TEXT_CONTROL.search(text):
-            return loc
+            return control_character_response(loc)
     return None
 
 
@@ -122,9 +139,9 @@ class ControlCharacterMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        where = json_problem(body)
-        if where is not None:
-            await control_character_response(where)(scope, receive, send)
+        refusal = json_problem(body)
+        if refusal is not None:
+            await refusal(scope, receive, send)
             return
         replayed = False
 
