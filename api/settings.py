@@ -166,7 +166,7 @@ class Settings(BaseSettings):
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 0
     worker_metrics_host: str = "0.0.0.0"
 
-    # --- HTTP edge (issue 15, api/http/; docs/security.md) ------------------------------------
+    # --- HTTP edge (issue 15, api/http/; docs/http.md) ------------------------------------
     # Bodies of every route but the two image ones (`/uploads/local`, multipart `/scans`, which
     # take WASTE_UPLOAD_MAX_BYTES plus form overhead) are refused with 413 above this size.
     request_body_max_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024

@@ -1,4 +1,4 @@
-"""The HTTP edge: ASGI layers every request passes before a route sees it (docs/security.md).
+"""The HTTP edge: ASGI layers every request passes before a route sees it (docs/http.md).
 
 `body_limit` bounds request bodies while they stream, `text` refuses control characters in
 query, path and JSON strings, `headers` adds the security headers; `install_edge` wires them
