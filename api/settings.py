@@ -167,8 +167,8 @@ class Settings(BaseSettings):
     worker_metrics_host: str = "0.0.0.0"
 
     # --- HTTP edge (issue 15, api/http/; docs/http.md) ------------------------------------
-    # Bodies of every route but the two image ones (`/uploads/local`, multipart `/scans`, which
-    # take WASTE_UPLOAD_MAX_BYTES plus form overhead) are refused with 413 above this size.
+    # Request bodies above this are refused with 413 while they stream; a multipart form to the
+    # two image routes (`/uploads/local`, `/scans`) may have WASTE_UPLOAD_MAX_BYTES plus 64 KiB.
     request_body_max_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
 
     # --- validation -------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 A declared `Content-Length` above the route's limit is answered 413 before any byte is read;
 a body without one (chunked) is counted message by message and refused the moment it passes
-the limit. Limits are per path: JSON endpoints get `WASTE_REQUEST_BODY_MAX_BYTES`, the two that
-take an image get the upload size plus room for the other form fields.
+the limit. Every body gets `WASTE_REQUEST_BODY_MAX_BYTES`, except a multipart form sent to one of
+the two routes that take an image: the upload size plus room for the other form fields. (A JSON
+body to those routes keeps the small limit: the edge parses JSON bodies, api/http/text.py.)
 """
 
 from __future__ import annotations
@@ -39,20 +40,23 @@ def too_large_response(limit: int) -> JSONResponse:
 class BodyLimitMiddleware:
     """Pure ASGI (no buffering): the app reads through a counting `receive`."""
 
-    def __init__(self, app: ASGIApp, *, default_limit: int, path_limits: Mapping[str, int]) -> None:
+    def __init__(self, app: ASGIApp, *, default_limit: int, form_limits: Mapping[str, int]) -> None:
         self.app = app
         self.default_limit = default_limit
-        self.path_limits = dict(path_limits)
+        self.form_limits = dict(form_limits)
 
-    def limit_for(self, path: str) -> int:
-        return self.path_limits.get(path.rstrip("/") or "/", self.default_limit)
+    def limit_for(self, path: str, content_type: str) -> int:
+        if content_type.lower().startswith("multipart/form-data"):
+            return self.form_limits.get(path.rstrip("/") or "/", self.default_limit)
+        return self.default_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
-        declared = Headers(scope=scope).get("content-length")
+        headers = Headers(scope=scope)
+        limit = self.limit_for(scope["path"], headers.get("content-type", ""))
+        declared = headers.get("content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             await too_large_response(limit)(scope, receive, send)
             return

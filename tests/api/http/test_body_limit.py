@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.http.body_limit import FORM_OVERHEAD_BYTES
 from tests.api.http.asgi import call
+from tests.api.scans.conftest import login
 from tests.web.conftest import LiveServer
 
 CHUNK = 64 * 1024
@@ -155,3 +156,15 @@ def test_a_signed_traversal_key_is_a_clean_422(make_client: Callable[..., TestCl
         response = client.post(url, data=fields, files={"file": ("p.jpg", b"\xff\xd8\xff", "image/jpeg")})
         assert (response.status_code, response.json()["code"]) == (422, "invalid_upload_key"), key
     assert not (settings.data_dir / "outside.jpg").exists()
+
+
+def test_image_routes_allow_a_large_form_but_only_small_json(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+    headers = login(client)
+    json_body = call(client.app, "POST", "/api/v1/scans", _json_body(1024 * 1024),
+                     {**headers, "content-type": "application/json"})  # fmt: skip
+    assert (json_body.status, json_body.json()["code"]) == (413, "payload_too_large")
+    image = b"\xff\xd8" + b"\x00" * (1024 * 1024)  # 1 MiB: past the JSON limit, far below the upload one
+    form = client.post("/api/v1/scans", files={"image": ("p.jpg", image, "image/jpeg")}, headers=headers)
+    # Through the edge: the route's own image check is what refuses it.
+    assert (form.status_code, form.json()["code"]) == (415, "unsupported_image_type"), form.text

@@ -110,3 +110,17 @@ def test_token_responses_are_never_cached(make_client: Callable[..., TestClient]
     assert refused.headers["cache-control"] == "no-store"
     callback = client.get("/api/v1/auth/kakao/callback", params={"code": "c", "state": "s"})
     assert callback.headers["cache-control"] == "no-store"
+
+
+def test_an_unexpected_500_carries_the_headers_too(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    client.app.add_api_route("/api/v1/boom", boom)  # type: ignore[attr-defined]
+    response = TestClient(client.app, raise_server_exceptions=False).get("/api/v1/boom")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal error", "code": "internal"}
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"] == API_CSP
