@@ -134,7 +134,14 @@ class ControlCharacterMiddleware:
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                break
+                # The client went away mid-body: the route must not run on half of it. (An answer
+                # nobody reads, because layers above want one.)
+                incomplete = {
+                    "detail": "the client went away before the body ended",
+                    "code": "request_incomplete",
+                }
+                await JSONResponse(incomplete, status_code=400)(scope, receive, send)
+                return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from api.errors import ApiError
 from api.http.text import LINE_CONTROL
@@ -135,6 +135,10 @@ async def read_local_upload(request: Request, authorise: Authorise) -> tuple[dic
     except MultipartParseError:
         raise ApiError(
             422, "the upload is not a well-formed multipart form", code="invalid_upload_form"
+        ) from None
+    except ClientDisconnect:
+        raise ApiError(
+            400, "the client went away before the upload ended", code="upload_incomplete"
         ) from None
     if reader.data is None:
         reader.authorise(dict(reader.fields))  # a bad ticket is 403 with or without a file

@@ -23,9 +23,16 @@ class Exchange:
 
 
 def call(
-    app: Any, method: str, path: str, chunks: Iterator[bytes], headers: dict[str, str] | None = None
+    app: Any,
+    method: str,
+    path: str,
+    chunks: Iterator[bytes],
+    headers: dict[str, str] | None = None,
+    *,
+    disconnect: bool = False,
 ) -> Exchange:
-    """One request; `chunks` is consumed only as far as the app reads (a counted `receive`)."""
+    """One request; `chunks` is consumed only as far as the app reads (a counted `receive`).
+    With `disconnect`, the client goes away after the last chunk instead of ending the body."""
     exchange = Exchange()
     raw_headers = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     scope = {
@@ -44,6 +51,9 @@ def call(
         chunk = next(pending, None)
         if chunk is None:
             exchange.body_finished = True
+            if disconnect:
+                done.set()
+                return {"type": "http.disconnect"}
             return {"type": "http.request", "body": b"", "more_body": False}
         exchange.pulled_bytes += len(chunk)
         return {"type": "http.request", "body": chunk, "more_body": True}

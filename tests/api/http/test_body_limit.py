@@ -168,3 +168,22 @@ def test_image_routes_allow_a_large_form_but_only_small_json(make_client: Callab
     form = client.post("/api/v1/scans", files={"image": ("p.jpg", image, "image/jpeg")}, headers=headers)
     # Through the edge: the route's own image check is what refuses it.
     assert (form.status_code, form.json()["code"]) == (415, "unsupported_image_type"), form.text
+
+
+def test_a_client_that_goes_away_mid_body_runs_nothing_and_leaves_nothing(
+    make_client: Callable[..., TestClient], private_tmp: Path
+) -> None:
+    client = make_client()
+    headers = login(client)
+    truncated = iter([b'{"content_type": "image/jpeg"'])  # the rest never comes
+    exchange = call(client.app, "POST", "/api/v1/uploads", truncated,
+                    {**headers, "content-type": "application/json"}, disconnect=True)  # fmt: skip
+    assert (exchange.status, exchange.json()["code"]) == (400, "request_incomplete")  # the route never ran
+    ticket = client.post("/api/v1/uploads", json={"content_type": "image/jpeg"}, headers=headers).json()
+    content_type = {"content-type": "multipart/form-data; boundary=edgeboundary"}
+    form = _upload_form(ticket["fields"], 4 * CHUNK)
+    partial = iter(list(form)[:-2])  # the file's last chunk and the closing boundary never come
+    exchange = call(client.app, "POST", "/api/v1/uploads/local", partial, content_type, disconnect=True)
+    assert exchange.status == 400
+    storage_dir = client.app.state.context.settings.storage_dir  # type: ignore[attr-defined]
+    assert _files(private_tmp) == [] and _files(storage_dir) == []
