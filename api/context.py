@@ -20,6 +20,7 @@ from api.settings import Settings
 if TYPE_CHECKING:
     from redis import Redis
 
+    from api.ratelimit import RateLimits
     from api.scans.runtime import ScanRuntime
     from api.telemetry import Telemetry
 
@@ -53,6 +54,15 @@ class AppContext:
         client = Redis.from_url(self.settings.redis_url, socket_timeout=5, socket_connect_timeout=3)
         self._closers.append(client.close)
         return client
+
+    @cached_property
+    def rate_limits(self) -> RateLimits:
+        """Per-IP and per-user request limits: Redis-backed with WASTE_REDIS_URL, in memory without."""
+        from api.ratelimit import RateLimits
+
+        limits = RateLimits(self.settings)
+        self._closers.append(limits.close)
+        return limits
 
     @cached_property
     def telemetry(self) -> Telemetry:

@@ -64,9 +64,9 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     install_edge(app, settings)
     install_metrics(app, ctx)
     app.include_router(health_router)
-    # Before the provider routes (`/auth/{provider}/token` would match `dev`). In production it
+    # Before the provider routes (`/auth/{provider}/token` would match `dev`). Unless enabled it
     # answers 404 and is left out of the OpenAPI schema.
-    app.include_router(dev_router, prefix=API_PREFIX, include_in_schema=not settings.is_production)
+    app.include_router(dev_router, prefix=API_PREFIX, include_in_schema=settings.dev_login_enabled)
     for router in (
         auth_router,
         users_router,

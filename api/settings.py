@@ -1,9 +1,10 @@
 """The one settings object for the API, the workers and `wastectl dev`.
 
-Defaults are the *embedded* profile: SQLite and local image storage under one data
-directory, tasks executed in-process, the offline analyser and no external calls.
-Setting a service's URL or key switches that part to the real service.
-Every variable is documented in docs/configuration.md.
+Secure by default: `WASTE_ENV` defaults to `production`, which refuses the public placeholder JWT
+secret and SQLite and keeps the dev login off. `wastectl dev` selects `development` explicitly: the
+*embedded* profile, with SQLite and local image storage under one data directory, tasks executed
+in-process, the offline analyser and no external calls. Setting a service's URL or key switches
+that part to the real service. Every variable is documented in docs/configuration.md.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import re
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"
@@ -23,6 +24,20 @@ PLACEHOLDER_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"
 _DB_URL = re.compile(r"^(sqlite|postgresql|postgres)(\+[a-z0-9_]+)?://", re.IGNORECASE)
 _BROKER_URL = re.compile(r"^(amqp|amqps|pyamqp)://", re.IGNORECASE)
 _REDIS_URL = re.compile(r"^(redis|rediss|unix)://", re.IGNORECASE)
+# One or more limits in the notation of the `limits` library: "30/minute", "300 per hour;10/second".
+_RATE_LIMIT = re.compile(
+    r"^\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?\s*$", re.IGNORECASE
+)
+
+
+def _check_rate_limit(value: str) -> str:
+    """Checked here without importing `limits` (slow to import); api.ratelimit parses it."""
+    if not all(_RATE_LIMIT.match(part) for part in re.split(r"[;,]", value)):
+        raise ValueError('must look like "30/minute" or "20/minute;200/hour" (second..year)')
+    return value
+
+
+RateLimitText = Annotated[str, Field(max_length=200), AfterValidator(_check_rate_limit)]
 
 
 def default_data_dir() -> Path:
@@ -32,6 +47,8 @@ def default_data_dir() -> Path:
 
 
 class Environment(StrEnum):
+    """`development` is the only profile that accepts the placeholder secret and opens the dev login."""
+
     development = "development"
     test = "test"
     production = "production"
@@ -49,8 +66,11 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
+    #: False for `ToolSettings`: operator tools neither sign nor verify tokens (see the validator).
+    serves_requests: ClassVar[bool] = True
+
     # --- core -------------------------------------------------------------------------------
-    env: Environment = Environment.development
+    env: Environment = Environment.production
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
     broker_url: str | None = None
@@ -83,6 +103,8 @@ class Settings(BaseSettings):
     auth_redirect_uris: list[str] = Field(default_factory=list)
     auth_cookie_domain: str | None = None
     auth_cookie_secure: bool = True
+    # `POST /auth/dev/token` (login by nickname, no provider). Unset: on only when WASTE_ENV=development.
+    dev_login: bool | None = None
     # Kakao Login (a provider is enabled when its client id is set).
     kakao_client_id: str | None = None
     kakao_client_secret: SecretStr | None = None
@@ -107,6 +129,18 @@ class Settings(BaseSettings):
     google_issuers: list[str] = Field(
         default_factory=lambda: ["https://accounts.google.com", "accounts.google.com"]
     )
+
+    # --- rate limits (api/ratelimit.py) -------------------------------------------------------
+    # Per client IP (IPv6 per /64) and, where a user is known, per user; Redis when WASTE_REDIS_URL
+    # is set (shared by every API process), process memory otherwise. Notation of `limits`.
+    rate_limits_enabled: bool = True
+    rate_limit_login_per_ip: RateLimitText = "60/minute;600/hour"  # authorize, callback, dev token
+    rate_limit_token_per_ip: RateLimitText = "60/minute;600/hour"  # mobile provider-token exchange
+    rate_limit_refresh_per_ip: RateLimitText = "300/minute"
+    rate_limit_upload_per_ip: RateLimitText = "600/minute"  # upload tickets and local uploads
+    rate_limit_upload_per_user: RateLimitText = "30/minute;300/hour"
+    rate_limit_scan_per_ip: RateLimitText = "600/minute"
+    rate_limit_scan_per_user: RateLimitText = "20/minute;200/hour"
 
     # --- storage ----------------------------------------------------------------------------
     s3_bucket: str | None = None
@@ -194,17 +228,25 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_unsafe_production(self) -> Self:
-        if self.env is not Environment.production:
+    def _refuse_unsafe_settings(self) -> Self:
+        """The placeholder secret is public (it is in this file): anyone could sign tokens with it."""
+        if self.env is Environment.development or not self.serves_requests:
             return self
         problems = []
         secret = self.jwt_secret.get_secret_value()
         if secret == PLACEHOLDER_JWT_SECRET or len(secret) < 32:
             problems.append("WASTE_JWT_SECRET must be set to a random value of at least 32 characters")
-        if self.resolved_database_url.startswith("sqlite"):
+        if self.is_production and self.resolved_database_url.startswith("sqlite"):
             problems.append("WASTE_DATABASE_URL must point at PostgreSQL (SQLite is for development only)")
+        if self.is_production and self.dev_login:
+            problems.append("WASTE_DEV_LOGIN must not be enabled in production (anyone could log in)")
         if problems:
-            raise ValueError("refusing to start with WASTE_ENV=production: " + "; ".join(problems))
+            default = "" if "env" in self.model_fields_set else " (the default)"
+            raise ValueError(
+                f"refusing to start with WASTE_ENV={self.env.value}{default}: "
+                + "; ".join(problems)
+                + "; for local development set WASTE_ENV=development (wastectl dev does)"
+            )
         return self
 
     # --- derived ----------------------------------------------------------------------------
@@ -233,6 +275,13 @@ class Settings(BaseSettings):
         return self.env is Environment.production
 
     @property
+    def dev_login_enabled(self) -> bool:
+        """`/auth/dev/token` answers only when explicitly enabled or on the development profile."""
+        if self.dev_login is not None:
+            return self.dev_login
+        return self.env is Environment.development
+
+    @property
     def tasks_in_process(self) -> bool:
         """Without a broker, tasks run in a thread pool inside the API process."""
         return self.broker_url is None
@@ -254,6 +303,20 @@ class Settings(BaseSettings):
         }
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Build settings from the environment (and `.env`), with explicit overrides for tests and the CLI."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+class ToolSettings(Settings):
+    """Settings of operator tools (migrations, data loads, `wastectl queues/health/config`).
+
+    They serve no request and neither sign nor verify tokens, so they skip the start-up refusals
+    of the API and workers: an operator can inspect queues without holding the JWT secret.
+    """
+
+    serves_requests: ClassVar[bool] = False
+
+
+def load_settings(*, serving: bool = True, **overrides: object) -> Settings:
+    """Build settings from the environment (and `.env`), with explicit overrides for tests and the CLI.
+
+    `serving=False` builds `ToolSettings`, for processes that serve no request.
+    """
+    cls = Settings if serving else ToolSettings
+    return cls(**overrides)  # type: ignore[arg-type]

@@ -63,6 +63,7 @@ def run(workers: int, concurrency: int, seconds: float) -> list[str]:
     port = free_port()
     data = tempfile.mkdtemp(prefix="bench-api-")
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), WASTE_DATA_DIR=data, WASTE_ENV="development",
+               WASTE_RATE_LIMITS_ENABLED="false",  # measure throughput, not limits
                WASTE_DATABASE_URL=f"sqlite:///{data}/waste.db")  # fmt: skip
     # What the chart's hook does before pods start: migrate, load the knowledge base.
     subprocess.run([sys.executable, "-m", "api.predeploy"], env=env, cwd=REPO_ROOT, check=True,

@@ -187,7 +187,8 @@ def main() -> None:
             migrate.upgrade(db.replace("postgresql://", "postgresql+psycopg://", 1))
             api_port, metrics_port, prom_port = free_port(), free_port(), free_port()
             values = {
-                "env": "test", "data_dir": tmp, "database_url": db, "broker_url": broker,
+                "env": "development", "rate_limits_enabled": False,  # measure throughput, not limits
+                "data_dir": tmp, "database_url": db, "broker_url": broker,
                 "redis_url": services.redis_server_url(), "redis_prefix": "waste-snapshot:",
                 "analyser": "openai", "openai_api_key": "sk-test", "openai_base_url": fake.base_url,
                 "openai_timeout_seconds": 5, "scan_daily_quota": 100_000, "scan_retry_base_seconds": 0.5,

@@ -110,7 +110,8 @@ def main() -> None:
         migrate.upgrade(db.replace("postgresql://", "postgresql+psycopg://", 1))
         with tempfile.TemporaryDirectory() as data_dir:
             values = {
-                "env": "test", "data_dir": data_dir, "database_url": db, "broker_url": broker,
+                "env": "development", "rate_limits_enabled": False,  # measure throughput, not limits
+                "data_dir": data_dir, "database_url": db, "broker_url": broker,
                 "redis_url": services.redis_server_url(), "redis_prefix": "waste-bench:",
                 "analyser": "openai",
                 "openai_api_key": "sk-test", "openai_base_url": fake.base_url, "scan_daily_quota": 100_000,

@@ -79,7 +79,8 @@ class Stack:
         self.broker_url = services.with_vhost(broker, self.vhost) if self.vhost else broker
         self.model_url = self._start_model()
         self.values = {
-            "env": "test", "data_dir": str(self.logs / "data"), "database_url": self.database_url,
+            "env": "development", "rate_limits_enabled": False,  # measure throughput, not limits
+            "data_dir": str(self.logs / "data"), "database_url": self.database_url,
             "broker_url": self.broker_url, "redis_url": services.redis_server_url(),
             "redis_prefix": f"waste-bench-{uuid.uuid4().hex[:6]}:", "analyser": "openai",
             "openai_api_key": "sk-test", "openai_base_url": self.model_url, "openai_timeout_seconds": 60,

@@ -130,12 +130,12 @@ def main() -> None:
             pg = url.replace("postgresql://", "postgresql+psycopg://", 1)
             run(
                 "PostgreSQL",
-                Settings(_env_file=None, env="test", database_url=pg, data_dir=Path(tmp) / "pg"),
+                Settings(_env_file=None, env="development", database_url=pg, data_dir=Path(tmp) / "pg"),
                 args,
             )
         finally:
             services.drop_postgres_database(server, url)
-        run("SQLite", Settings(_env_file=None, env="test", data_dir=Path(tmp) / "sqlite"), args)
+        run("SQLite", Settings(_env_file=None, env="development", data_dir=Path(tmp) / "sqlite"), args)
 
 
 if __name__ == "__main__":

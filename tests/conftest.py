@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from api.context import AppContext
 from api.settings import Settings
 from tests.support import services
+from tests.support.profile import TEST_PROFILE
 
 
 @pytest.fixture(autouse=True)
@@ -88,10 +89,10 @@ def migrated_postgres_url(postgres_url: str) -> str:
 
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    """Settings for a test: embedded defaults under tmp_path, no .env, plus explicit overrides."""
+    """Settings for a test: the test profile, embedded defaults under tmp_path, no .env, plus overrides."""
 
     def factory(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {"env": "test", "data_dir": tmp_path / "data"}
+        values: dict[str, Any] = {**TEST_PROFILE, "data_dir": tmp_path / "data"}
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -20,13 +20,14 @@ def redact_url(url: str) -> str:
     return _PASSWORD_IN_URL.sub(lambda m: f"{m['scheme']}{m['user']}:***@", url)
 
 
-def load(**overrides: Any) -> Settings:
+def load(*, serving: bool = False, **overrides: Any) -> Settings:
+    """The settings of a command; `serving=True` (`wastectl dev`) adds the API's start-up refusals."""
     from pydantic import ValidationError
 
     from api.settings import load_settings
 
     try:
-        return load_settings(**overrides)
+        return load_settings(serving=serving, **overrides)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

@@ -1,7 +1,8 @@
 """`POST /auth/dev/token`: sign in without a provider, for local development.
 
-In production it answers 404, as if it did not exist, and `api.main` leaves it out of the OpenAPI
-schema (it stays mounted so that `dev` is not taken for a provider name by `/auth/{provider}/token`).
+Off unless `WASTE_DEV_LOGIN=true` or `WASTE_ENV=development`: then it answers 404, as if it did not
+exist, and `api.main` leaves it out of the OpenAPI schema (it stays mounted so that `dev` is not
+taken for a provider name by `/auth/{provider}/token`).
 """
 
 from __future__ import annotations
@@ -20,20 +21,26 @@ from api.auth.sessions import start_session
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError, error_responses
+from api.ratelimit import login_rate_limit
 from api.users.models import User
 
 dev_router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@dev_router.post("/dev/token", response_model=TokenResponse, responses=error_responses(404, 422))
+@dev_router.post(
+    "/dev/token",
+    response_model=TokenResponse,
+    responses=error_responses(404, 422, 429),
+    dependencies=login_rate_limit,
+)
 def dev_token(
     body: DevTokenRequest, request: Request, response: Response, session: SessionDep, settings: SettingsDep
 ) -> TokenResponse:
     """Development only: sign in as a local user by nickname, without a provider.
 
-    404 when `WASTE_ENV=production`, and absent from its OpenAPI schema.
+    404 unless enabled (`WASTE_DEV_LOGIN`, or `WASTE_ENV=development`), and then absent from the schema.
     """
-    if settings.is_production:
+    if not settings.dev_login_enabled:
         raise ApiError(404, "Not Found", code="not_found")
     # Dev users are the ones without a provider link: a dev login never takes over a real account.
     linked = select(SocialAccount.id).where(SocialAccount.user_id == User.id).exists()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
+from api.auth.binding import BINDING_HEADER, binding_digest, check_binding, client_binding, set_binding_cookie
 from api.auth.cookies import set_auth_cookies
 from api.auth.deps import BearerCredentials, unauthorized
 from api.auth.http import client_info, provider_failure, resolve_provider, token_response
@@ -19,7 +20,8 @@ from api.auth.sessions import is_session_active
 from api.auth.state import PendingLogin, new_pkce_pair, new_state, state_store
 from api.auth.tokens import InvalidToken, decode_token
 from api.deps import ContextDep, SessionDep, SettingsDep
-from api.errors import ApiError, error_responses
+from api.errors import ApiError, ErrorBody, error_responses
+from api.ratelimit import login_rate_limit, token_rate_limit
 from api.settings import Settings
 
 router = APIRouter()
@@ -53,12 +55,16 @@ def _frontend_origin(settings: Settings, requested: str | None) -> str | None:
 
 
 @router.get(
-    "/{provider}/authorize", response_model=AuthorizeResponse, responses=error_responses(400, 404, 422, 503)
+    "/{provider}/authorize",
+    response_model=AuthorizeResponse,
+    responses=error_responses(400, 404, 422, 429, 503),
+    dependencies=login_rate_limit,
 )
 def oauth_authorize(
     provider: ProviderName,
     *,
     request: Request,
+    response: Response,
     context: ContextDep,
     session: SessionDep,
     redirect_uri: Annotated[str | None, Query(max_length=1000)] = None,
@@ -70,7 +76,8 @@ def oauth_authorize(
     """Start a web login: the URL to send the browser to and its single-use `state` (10 min).
 
     `response_mode=redirect` (default) makes the callback redirect to the frontend with cookies;
-    `json` makes it answer with the tokens.
+    `json` makes it answer with the tokens. The login is bound to this client: the callback needs
+    the `waste_login` cookie set here, or the returned `binding` in `X-Login-Binding`.
     """
     settings = context.settings
     client = resolve_provider(request, provider)
@@ -82,6 +89,7 @@ def oauth_authorize(
             "frontend_not_configured",
         )
     verifier, challenge = new_pkce_pair() if client.supports_pkce else (None, None)
+    binding = client_binding(request)
     pending = PendingLogin(
         state=new_state(),
         provider=provider,
@@ -90,11 +98,16 @@ def oauth_authorize(
         frontend_origin=origin,
         response_mode=response_mode,
         device_id=device_id,
+        binding=binding_digest(binding),
     )
     state_store(context, session).save(pending, settings.oauth_state_ttl_seconds)
+    set_binding_cookie(response, request, settings, binding)
     url = client.authorization_url(redirect_uri=callback_uri, state=pending.state, code_challenge=challenge)
     return AuthorizeResponse(
-        authorization_url=url, state=pending.state, expires_in=settings.oauth_state_ttl_seconds
+        authorization_url=url,
+        state=pending.state,
+        expires_in=settings.oauth_state_ttl_seconds,
+        binding=binding,
     )
 
 
@@ -108,8 +121,14 @@ def _wants_json(request: Request, pending: PendingLogin) -> bool:
     response_model=TokenResponse,
     responses={
         302: {"description": "Redirect to the frontend: with auth cookies, or with `?error=<code>`"},
-        **error_responses(400, 401, 404, 502, 503),
+        400: {
+            "model": ErrorBody,
+            "description": "State missing, unknown, expired, used, of another provider, or not bound "
+            f"to this client (no `waste_login` cookie or `{BINDING_HEADER}` header from /authorize)",
+        },
+        **error_responses(401, 404, 429, 502, 503),
     },
+    dependencies=login_rate_limit,
 )
 def oauth_callback(
     provider: ProviderName,
@@ -122,7 +141,11 @@ def oauth_callback(
     error: Annotated[str | None, Query(max_length=200)] = None,
     error_description: Annotated[str | None, Query(max_length=500)] = None,
 ) -> JSONResponse | RedirectResponse:
-    """The provider redirects here: consume the state, exchange the code, log the user in."""
+    """The provider redirects here: consume the state, check its client binding, exchange the code.
+
+    The binding (the `waste_login` cookie, or `X-Login-Binding`) must be the one `/authorize`
+    gave: a callback URL opened anywhere else is refused with 400 `login_not_bound`.
+    """
     settings = context.settings
     client = resolve_provider(request, provider)
     if not state:
@@ -134,6 +157,7 @@ def oauth_callback(
         raise _bad_request(
             f"state belongs to a {pending.provider} login, not {provider}", "state_provider_mismatch"
         )
+    check_binding(request, pending)
     # Where a browser is sent back to; None means answer with JSON instead.
     origin = None if _wants_json(request, pending) else pending.frontend_origin
     try:
@@ -193,7 +217,10 @@ def _error_redirect(settings: Settings, origin: str, code: str) -> RedirectRespo
 
 
 @router.post(
-    "/{provider}/token", response_model=TokenResponse, responses=error_responses(401, 404, 409, 422, 502, 503)
+    "/{provider}/token",
+    response_model=TokenResponse,
+    responses=error_responses(401, 404, 409, 422, 429, 502, 503),
+    dependencies=token_rate_limit,
 )
 def provider_token(
     provider: ProviderName,
@@ -221,7 +248,7 @@ def provider_token(
             claims = decode_token(settings, credentials.credentials, expected_type="access")
         except InvalidToken as exc:
             raise unauthorized(str(exc)) from None
-        if claims.sid is not None and not is_session_active(session, session_id=claims.sid):
+        if not is_session_active(session, session_id=claims.sid):
             raise unauthorized("session has been revoked")
         link_to = claims.sub
     try:

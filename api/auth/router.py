@@ -24,13 +24,19 @@ from api.auth.sessions import active_sessions, revoke_session, rotate
 from api.auth.tokens import InvalidToken, TokenClaims, TokenType, decode_token
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError, error_responses
+from api.ratelimit import refresh_rate_limit
 from api.settings import Settings
 from api.users.models import User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/refresh", response_model=TokenResponse, responses=error_responses(401, 422))
+@router.post(
+    "/refresh",
+    response_model=TokenResponse,
+    responses=error_responses(401, 422, 429),
+    dependencies=refresh_rate_limit,
+)
 def refresh(
     request: Request,
     response: Response,
@@ -89,8 +95,7 @@ def logout(
 ) -> Response:
     """End the current session (access token, or refresh token in the body/cookie) and clear cookies."""
     claims = _logout_claims(request, settings, credentials, body)
-    if claims.sid is not None:
-        revoke_session(session, session_id=claims.sid, reason="logout")
+    revoke_session(session, session_id=claims.sid, reason="logout")
     response = Response(status_code=204)
     clear_auth_cookies(response, settings)
     return response

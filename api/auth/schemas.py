@@ -48,6 +48,10 @@ class AuthorizeResponse(BaseModel):
     authorization_url: str
     state: str
     expires_in: int
+    binding: str = Field(
+        description="proof that the callback comes from this client: browsers get it as the HttpOnly "
+        "`waste_login` cookie too; apps without cookies send it back in the `X-Login-Binding` header"
+    )
 
 
 class SessionPublic(BaseModel):

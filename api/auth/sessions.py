@@ -101,8 +101,6 @@ def revoke_session(session: Session, *, session_id: uuid.UUID, reason: str) -> b
 def rotate(session: Session, *, settings: Settings, refresh_token: str) -> tuple[IssuedTokens, uuid.UUID]:
     """Exchange a refresh token for a new pair; raises `InvalidToken` (and revokes on re-use)."""
     claims = decode_token(settings, refresh_token, expected_type="refresh")
-    if claims.sid is None:
-        raise InvalidToken("refresh token has no session")
     auth_session = session.get(AuthSession, claims.sid)
     if auth_session is None or auth_session.user_id != claims.sub:
         raise InvalidToken("session not found")

@@ -36,6 +36,9 @@ class PendingLogin:
     frontend_origin: str | None
     response_mode: str
     device_id: str | None
+    # SHA-256 of the value that binds the login to its client (api.auth.binding); None in states
+    # stored before bindings existed, which the callback then refuses.
+    binding: str | None = None
 
 
 def new_state() -> str:

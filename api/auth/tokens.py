@@ -1,6 +1,8 @@
-"""Our own JWTs (PyJWT, HS256): claims `sub, jti, type, iat, exp, iss, aud, provider` (+ `sid`).
+"""Our own JWTs (PyJWT, HS256): claims `sub, jti, type, iat, exp, iss, aud, provider, sid`.
 
-`sid` is the refresh-token session (family) the token belongs to; see `api.auth.sessions`.
+`sid` is the refresh-token session (family) the token belongs to; see `api.auth.sessions`. A
+token without one is refused: it could not be revoked (logout, re-use detection, account
+deletion all work by revoking the session).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class TokenClaims:
     provider: str
     issued_at: datetime
     expires_at: datetime
-    sid: uuid.UUID | None = None
+    sid: uuid.UUID
 
 
 def issue_token(
@@ -40,8 +42,8 @@ def issue_token(
     token_type: TokenType,
     provider: str,
     jti: str | None = None,
+    session_id: uuid.UUID,
     now: datetime | None = None,
-    session_id: uuid.UUID | None = None,
 ) -> tuple[str, TokenClaims]:
     now = now or datetime.now(UTC)
     ttl = settings.access_token_ttl_seconds if token_type == "access" else settings.refresh_token_ttl_seconds
@@ -63,9 +65,8 @@ def issue_token(
         "exp": int(claims.expires_at.timestamp()),
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
+        "sid": str(session_id),
     }
-    if session_id is not None:
-        payload["sid"] = str(session_id)
     token = jwt.encode(payload, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
     return token, claims
 
@@ -91,9 +92,11 @@ def decode_token(settings: Settings, token: str, *, expected_type: TokenType) ->
         raise InvalidToken(f"invalid token: {exc}") from exc
     if payload.get("type") != expected_type:
         raise InvalidToken(f"expected an {expected_type} token, got {payload.get('type')!r}")
+    if payload.get("sid") is None:
+        raise InvalidToken("token has no session")
     try:
         sub = uuid.UUID(str(payload["sub"]))
-        sid = uuid.UUID(str(payload["sid"])) if payload.get("sid") is not None else None
+        sid = uuid.UUID(str(payload["sid"]))
     except ValueError as exc:
         raise InvalidToken("invalid token subject or session") from exc
     return TokenClaims(

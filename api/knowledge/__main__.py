@@ -31,7 +31,7 @@ def main(argv: list[str]) -> int:
     from api.settings import load_settings
 
     try:
-        settings = load_settings()
+        settings = load_settings(serving=False)
     except ValidationError as exc:
         sys.stderr.write(f"error: invalid settings: {exc}\n")
         return 2

@@ -9,7 +9,7 @@ from api.models import metadata
 from api.settings import load_settings
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url") or load_settings().resolved_database_url
+url = config.get_main_option("sqlalchemy.url") or load_settings(serving=False).resolved_database_url
 
 
 def run_migrations_offline() -> None:

@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 from api.auth.deps import CurrentUser
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
+from api.ratelimit import scan_rate_limit
 from api.scans import answers, maintenance, service
 from api.scans.coaching import negotiate, render_result
 from api.scans.models import FINAL_STATUSES, Scan
@@ -116,6 +117,7 @@ def _urls(request: Request, scan_id: uuid.UUID) -> tuple[str, str]:
     response_model=ScanAccepted,
     openapi_extra=_CREATE_BODY,
     responses=error_responses(401, 403, 404, 409, 413, 415, 422, 429),
+    dependencies=scan_rate_limit,
 )
 async def create_scan(
     request: Request,

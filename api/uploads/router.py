@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from api.auth.deps import CurrentUser
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
+from api.ratelimit import local_upload_rate_limit, upload_rate_limit
 from api.settings import Settings
 from api.uploads.images import ALLOWED_CONTENT_TYPES
 from api.uploads.local_form import read_local_upload
@@ -23,7 +24,8 @@ router = APIRouter(prefix="/uploads", tags=["uploads"])
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
 
 
-@router.post("", status_code=201, response_model=UploadTicket, responses=error_responses(401, 415, 422))
+@router.post("", status_code=201, response_model=UploadTicket, responses=error_responses(401, 415, 422, 429),
+             dependencies=upload_rate_limit)  # fmt: skip
 def create_upload(
     body: UploadRequest, request: Request, context: ContextDep, session: SessionDep, user: CurrentUser
 ) -> UploadTicket:
@@ -102,7 +104,7 @@ def _authorise(settings: Settings, fields: dict[str, str]) -> int:
 
 @router.post(
     "/local", status_code=204, openapi_extra=_LOCAL_FORM_SCHEMA,
-    responses=error_responses(403, 404, 413, 415, 422),
+    responses=error_responses(403, 404, 413, 415, 422, 429), dependencies=local_upload_rate_limit,
 )  # fmt: skip
 async def receive_local_upload(request: Request, context: ContextDep) -> Response:
     """The embedded profile's stand-in for S3: the signed fields, then the file (`multipart/form-data`).

@@ -93,11 +93,11 @@ class WebConfig(BaseModel):
 
 @router.get("/web/config")
 def web_config(settings: SettingsDep) -> JSONResponse:
-    """What this server offers the page: the dev login (non-production only), providers, map tiles."""
+    """What this server offers the page: the dev login (when enabled), providers, map tiles."""
     providers = [name for name in SUPPORTED if getattr(settings, f"{name}_client_id")]
     tiles = settings.web_map_tile_url
     config = WebConfig(
-        dev_login=not settings.is_production,
+        dev_login=settings.dev_login_enabled,
         providers=providers,
         upload_types=sorted(ALLOWED_CONTENT_TYPES),
         upload_max_bytes=settings.upload_max_bytes,

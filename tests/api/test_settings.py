@@ -43,6 +43,7 @@ def test_env_prefix_and_dotenv(tmp_path: object, monkeypatch: pytest.MonkeyPatch
     (tmp_path / ".env").write_text("WASTE_REDIS_URL=redis://from-dotenv:6379/1\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("WASTE_BROKER_URL", "amqp://from-env//")
+    monkeypatch.setenv("WASTE_ENV", "development")
     settings = Settings()
     assert settings.redis_url == "redis://from-dotenv:6379/1"
     assert settings.broker_url == "amqp://from-env//"
@@ -59,14 +60,16 @@ def test_bad_urls_are_refused(make_settings: Callable[..., Settings], field: str
 
 def test_production_refuses_placeholder_secret_and_sqlite(make_settings: Callable[..., Settings]) -> None:
     with pytest.raises(ValidationError) as info:
-        make_settings(env="production")
+        make_settings(env="production", jwt_secret=PLACEHOLDER_JWT_SECRET)
     message = str(info.value)
     assert "WASTE_JWT_SECRET" in message
     assert "SQLite" in message
 
 
 def test_production_starts_with_real_secret_and_postgres(make_settings: Callable[..., Settings]) -> None:
-    settings = make_settings(env="production", jwt_secret="x" * 40, database_url="postgresql://db/waste")
+    settings = make_settings(
+        env="production", jwt_secret="x" * 40, database_url="postgresql://db/waste", dev_login=None
+    )
     assert settings.is_production
 
 

@@ -79,7 +79,7 @@ def test_worker_liveness_never_asks_the_broker(docs: list[dict[str, Any]]) -> No
 
 def test_worker_grace_period_outlasts_the_longest_task(docs: list[dict[str, Any]]) -> None:
     """scans.analyse makes at most two LLM calls (the repair attempt), each up to the timeout."""
-    longest_analyse = 2 * Settings(_env_file=None).openai_timeout_seconds  # type: ignore[call-arg]
+    longest_analyse = 2 * Settings.model_fields["openai_timeout_seconds"].default
     deployment = by_kind(docs, "Deployment")[f"{RELEASE}-worker-analyse"]
     spec = deployment["spec"]["template"]["spec"]
     assert spec["terminationGracePeriodSeconds"] > longest_analyse + 30

@@ -34,3 +34,22 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def command_paths() -> list[str]:
+    """Every runnable `wastectl` command: the leaves, plus groups that run on their own (`deploy`)."""
+    import typer
+
+    from wastectl.app import app
+
+    found: list[str] = []
+
+    def walk(command: object, path: list[str]) -> None:
+        subs = getattr(command, "commands", None)
+        if path and (not subs or getattr(command, "invoke_without_command", False)):
+            found.append(" ".join(path))
+        for name, sub in (subs or {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return found

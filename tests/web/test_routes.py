@@ -64,7 +64,7 @@ def test_config_follows_the_profile(make_client: Callable[..., TestClient]) -> N
     assert dev["upload_types"] == ["image/jpeg", "image/png", "image/webp"]
 
     production = make_client(
-        env="production", jwt_secret="s" * 40, kakao_client_id="k", google_client_id="g.apps",
+        env="production", jwt_secret="s" * 40, dev_login=None, kakao_client_id="k", google_client_id="g.apps",
         web_map_tile_url="https://tiles.example.test/{z}/{x}/{y}.png",
     ).get("/web/config")  # fmt: skip
     body = production.json()

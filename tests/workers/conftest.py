@@ -15,6 +15,7 @@ from api.main import create_app
 from api.settings import Settings
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.conftest import clear_tables
+from tests.support.profile import TEST_PROFILE
 from tests.workers.support import CeleryWorker
 
 
@@ -36,7 +37,7 @@ def stack_values(
     """Settings shared by the API under test and the worker subprocess (as WASTE_* variables)."""
     prefix = f"waste-test:{uuid.uuid4().hex[:8]}:"
     yield {
-        "env": "test",
+        **TEST_PROFILE,
         "data_dir": tmp_path_factory.mktemp("stack"),
         "database_url": migrated_postgres_url,
         "broker_url": broker_url,

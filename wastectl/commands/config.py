@@ -17,6 +17,13 @@ def show(output: OutputOption = OutputFormat.table) -> None:
     """Validate the configuration and show every setting and which backend each part uses.
 
     Reads the environment and ./.env. Exits 2 with the offending variable named if invalid.
+    Passwords in URLs and every key are shown masked.
+
+    Examples:
+
+      wastectl config show
+
+      WASTE_DATABASE_URL=postgresql://waste@db/waste wastectl config show -o json
     """
     settings = cli_settings.load()
     data: dict[str, Any] = {"profile": settings.profile(), "settings": cli_settings.public_view(settings)}

@@ -58,6 +58,12 @@ def import_points(
     Exit codes: 0 all rows imported; 3 some rows skipped (reasons listed);
 
     2 the file cannot be used (encoding, header, format), or --strict and a bad row (nothing imported).
+
+    Examples:
+
+      wastectl data import-points 의류수거함.csv --format clothing
+
+      wastectl data import-points sites.csv --format keco --strict -o json
     """
     from sqlalchemy.exc import OperationalError
 

@@ -151,7 +151,14 @@ def history_cmd(
     release: ReleaseOption = None,
     output: OutputOption = OutputFormat.table,
 ) -> None:
-    """Revisions of the release: time, chart version, image tag and status (oldest first)."""
+    """Revisions of the release: time, chart version, image tag and status (oldest first).
+
+    Examples:
+
+      wastectl deploy history
+
+      wastectl deploy history -o json | jq '.data.revisions[-1]'
+    """
     from wastectl.deploy.service import history
     from wastectl.deploy.target import Target
 

@@ -157,6 +157,7 @@ def apply(
 
 @app.command("destroy")
 def destroy_cmd(
+    ctx: typer.Context,
     *,
     env: EnvOption = "prod",
     directory: DirOption = None,
@@ -169,8 +170,10 @@ def destroy_cmd(
 
     Example: wastectl infra destroy --cluster sesacthon
     """
+    from wastectl.guard import require_named_cluster
     from wastectl.infra import service
 
+    require_named_cluster(ctx, yes=yes, command="infra destroy")
     workdir = env_dir(env, directory)
     p = Printer("infra destroy", output)
     recorded = (service.outputs(workdir).get("cluster_name") or {}).get("value")

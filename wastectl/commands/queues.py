@@ -10,7 +10,13 @@ from wastectl import settings as cli_settings
 from wastectl.errors import UsageError
 from wastectl.output import OutputFormat, OutputOption, Printer
 
-app = typer.Typer(help="RabbitMQ queues of the workers: depths, consumers and dead letters.")
+app = typer.Typer(
+    help="RabbitMQ queues of the workers: depths, consumers and dead letters.\n\n"
+    "Examples:\n\n"
+    "  wastectl queues\n\n"
+    "  wastectl queues -o json | jq '.data.queues[] | select(.dlq_messages > 0)'\n\n"
+    "  wastectl queues dlq replay scan.analyse --limit 10",
+)
 dlq_app = typer.Typer(
     help="Dead-letter queues (one per work queue, never consumed by workers).", no_args_is_help=True
 )
@@ -29,6 +35,12 @@ def show(ctx: typer.Context, output: OutputOption = OutputFormat.table) -> None:
 
     Reads the RabbitMQ management API (WASTE_RABBITMQ_MANAGEMENT_URL) with the credentials and vhost
     of WASTE_BROKER_URL.
+
+    Examples:
+
+      wastectl queues
+
+      wastectl queues -o json | jq '.data.queues[] | select(.dlq_messages > 0)'
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -68,7 +80,14 @@ def replay(
     ] = None,
     output: OutputOption = OutputFormat.table,
 ) -> None:
-    """Move dead-lettered messages from QUEUE.dlq back to QUEUE (acked only after a confirmed publish)."""
+    """Move dead-lettered messages from QUEUE.dlq back to QUEUE (acked only after a confirmed publish).
+
+    Examples:
+
+      wastectl queues dlq replay scan.analyse --limit 10
+
+      wastectl queues dlq replay scan.analyse
+    """
     from wastectl.queues.replay import replay as run_replay
 
     if limit is not None and limit < 1:

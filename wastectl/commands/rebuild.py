@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from wastectl.deploy.cli import DEFAULT_CHART, NamespaceOption, ReleaseOption
 from wastectl.errors import UsageError
 from wastectl.exitcodes import ExitCode
 from wastectl.fleet.cli import FleetArgs, fleet_options
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from wastectl.rebuild.stages import StageFailed
     from wastectl.rebuild.state import RebuildState
 
+DEPLOY = "Deploy stage"
 DEFAULT_ENV = Path(__file__).resolve().parents[2] / "terraform" / "envs" / "prod"
 
 
@@ -43,6 +45,7 @@ def _resume_command(argv: list[str]) -> str:
 @fleet_options
 def rebuild(
     *,
+    invocation: typer.Context,
     fleet: FleetArgs,
     from_: Annotated[
         Stage | None, typer.Option("--from", help="Run from this stage on.", case_sensitive=False)
@@ -75,35 +78,73 @@ def rebuild(
         list[str] | None, typer.Option("--verify-ignore", help="Health check IDs verify ignores (a,b).")
     ] = None,
     poll_interval: Annotated[float, typer.Option(min=0.1, help="Seconds between polls.", hidden=True)] = 2.0,
+    no_deploy: Annotated[
+        bool, typer.Option("--no-deploy", help="Leave the app out: the cluster only.", rich_help_panel=DEPLOY)
+    ] = False,
+    tag: Annotated[
+        str | None, typer.Option("--tag", help="Image tag (default: HEAD's SHA).", rich_help_panel=DEPLOY)
+    ] = None,
+    values: Annotated[
+        list[Path] | None,
+        typer.Option("--values", "-f", help="Values file (repeatable, later wins).", rich_help_panel=DEPLOY),
+    ] = None,
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="key=value, as helm --set.", rich_help_panel=DEPLOY)
+    ] = None,
+    chart: Annotated[
+        Path, typer.Option("--chart", help="Chart dir.", envvar="WASTECTL_CHART", rich_help_panel=DEPLOY)
+    ] = DEFAULT_CHART,
+    skip_image_check: Annotated[
+        bool,
+        typer.Option("--skip-image-check", help="Do not ask the registry.", rich_help_panel=DEPLOY),
+    ] = False,
+    deploy_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds the rollout may take.", rich_help_panel=DEPLOY)
+    ] = 600.0,
+    namespace: NamespaceOption = None,
+    release: ReleaseOption = None,
     output: OutputOption = OutputFormat.table,
 ) -> int:
     """Rebuild the cluster in named stages, resuming where the last run stopped.
 
     Stages: preflight (tools, AWS identity, SSH key, configuration; every problem at once) ->
     infra (Terraform plan + apply) -> wait (EC2 status checks, SSH on every node; polled) ->
-    bootstrap (site.yml) -> verify (health --wait). The state file
+    bootstrap (site.yml) -> deploy (the app's Helm release, --wait --atomic) -> verify
+    (health --wait). The state file
     $XDG_STATE_HOME/wastectl/clusters/<cluster>/rebuild.json keeps each stage's result, timing and
     inputs: a finished stage is skipped unless its inputs changed; a failure names the stage,
     shows the tool's output tail and the command to resume.
 
     Examples:
-      wastectl rebuild --yes
+      wastectl rebuild --cluster sesacthon --yes
       wastectl rebuild --dry-run
       wastectl rebuild --from bootstrap
       wastectl rebuild --no-infra --inventory nodes.yaml --only verify
+      wastectl rebuild --cluster sesacthon --yes --tag 3f2c1d0 -f prod-values.yaml
+      wastectl rebuild --no-deploy                # the cluster only, no app
     """
     from rich.markup import escape
 
     from wastectl.cluster.inventory import cluster_dir
     from wastectl.cluster.service import parse_extra_vars
+    from wastectl.guard import require_named_cluster, require_same_cluster
     from wastectl.rebuild.pipeline import execute, plan
-    from wastectl.rebuild.stages import Context, StageFailed
+    from wastectl.rebuild.stages import Context, DeploySpec, StageFailed
     from wastectl.rebuild.state import RebuildState, Status
 
     if from_ is not None and only is not None:
         raise UsageError("give --from or --only, not both")
     printer = Printer("rebuild", output)
     cluster = fleet.inventory.cluster
+    require_named_cluster(invocation, yes=yes and not dry_run, command="rebuild")
+    if fleet.inventory.inventory_file is not None:
+        inventory = fleet.resolve()
+        require_same_cluster(
+            requested=cluster,
+            actual=inventory.cluster,
+            source=f"the inventory ({inventory.source})",
+            command="rebuild",
+        )
     layers = tuple(x.strip() for raw in verify_layer or [] for x in raw.split(",") if x.strip())
     bad = [x for x in layers if x not in ("node", "cluster", "app")]
     if bad:
@@ -119,6 +160,18 @@ def rebuild(
         verify_timeout=verify_timeout,
         verify_layers=layers,
         verify_ignore=tuple(x.strip() for raw in verify_ignore or [] for x in raw.split(",") if x.strip()),
+        deploy=None
+        if no_deploy
+        else DeploySpec(
+            chart=chart.resolve(),
+            values=tuple(values or ()),
+            sets=tuple(sets or ()),
+            tag=tag,
+            release=release,
+            namespace=namespace,
+            check_image=not skip_image_check,
+            timeout=deploy_timeout,
+        ),
     )
     state = RebuildState.load(cluster, cluster_dir(cluster) / "rebuild.json")
     steps = plan(state, ctx, from_=from_, only=only)
@@ -143,13 +196,13 @@ def rebuild(
         )
         return int(ExitCode.OK)
     if ctx.env_dir is not None and any(s.stage is Stage.infra and s.run for s in steps) and not yes:
-        if not sys.stdin.isatty():
-            raise UsageError(
-                "the infra stage applies Terraform changes; confirm with --yes when not interactive"
-            )
-        if not typer.confirm(f"apply Terraform changes for cluster {cluster!r} (resources may be replaced)?"):
-            printer.info("stopped before infra: nothing changed")
-            return int(ExitCode.FAILURE)
+        from wastectl.infra.options import confirm
+
+        confirm(
+            printer,
+            f"The infra stage applies Terraform changes to cluster {cluster!r} (resources may be replaced).",
+            expected=cluster,
+        )
     resume = _resume_command(sys.argv[1:] if sys.argv[1:2] == ["rebuild"] else ["rebuild"])
     failed: StageFailed | None = None
     try:

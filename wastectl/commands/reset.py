@@ -28,7 +28,7 @@ Examples:
 
   wastectl reset worker-1 --dry-run                 # every step, nothing touched
   wastectl reset worker-1                           # asks to type worker-1
-  wastectl reset all --yes --drain-timeout 600      # workers first, then the master
+  wastectl reset all --cluster sesacthon --yes      # workers first, then the master
   wastectl reset storage --skip-drain --keep-node   # no Kubernetes API needed
 """
 
@@ -67,6 +67,7 @@ def _confirm(expected: str, what: str, printer: Printer) -> None:
 @fleet_options
 def reset(
     *,
+    ctx: typer.Context,
     fleet: FleetArgs,
     target: Annotated[str, typer.Argument(metavar="NODE|all", help="A node name, or all (workers first).")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask to type the name.")] = False,
@@ -90,11 +91,21 @@ def reset(
     cni0/flannel.1/tunl0/vxlan.calico, flush iptables and IPVS, remove containers/images, restart
     containerd; then the ResetLeftovers check. The Node object is deleted only when every step
     exited 0 and the check passed; a failure after cordon prints the exact uncordon command.
-    `all` resets the workers before the master. Asks to type the node (or cluster) name unless --yes.
+    `all` resets the workers before the master. Asks to type the node (or cluster) name unless
+    --yes; --yes needs --cluster NAME, which must be the inventory's cluster.
     """
     from wastectl.fleet.reset import reset_steps
+    from wastectl.guard import option_given, require_named_cluster, require_same_cluster
 
+    require_named_cluster(ctx, yes=yes and not dry_run, command="reset")
     inventory = fleet.resolve()
+    if option_given(ctx, "cluster"):
+        require_same_cluster(
+            requested=fleet.inventory.cluster,
+            actual=inventory.cluster,
+            source=f"the inventory ({inventory.source})",
+            command="reset",
+        )
     nodes = _order(inventory, target)
     printer = Printer("reset", output)
     use_api = not (skip_drain and keep_node)

@@ -21,6 +21,7 @@ class Step:
     run: bool
     reason: str
     inputs: dict[str, Any]
+    excluded: bool = False  # not part of this pipeline at all (--no-infra, --no-deploy)
 
 
 def plan(
@@ -31,8 +32,13 @@ def plan(
     for stage in STAGES:
         inputs = inputs_of(stage, ctx)
         record = state.record(stage)
+        excluded = (stage is Stage.infra and ctx.env_dir is None) or (
+            stage is Stage.deploy and ctx.deploy is None
+        )
         if stage is Stage.infra and ctx.env_dir is None:
             run, reason = False, "no Terraform environment (--no-infra)"
+        elif stage is Stage.deploy and ctx.deploy is None:
+            run, reason = False, "the app is not deployed (--no-deploy)"
         elif only is not None:
             run, reason = stage is only, "--only" if stage is only else "not selected (--only)"
         elif from_ is not None and STAGES.index(stage) < STAGES.index(from_):
@@ -46,12 +52,12 @@ def plan(
         elif record.status is Status.ok:
             changed = sorted(k for k in inputs if record.inputs.get(k) != inputs[k])
             run, reason = True, "inputs changed: " + (", ".join(changed) or "?")
-        elif record.status is Status.pending:
+        elif record.status in (Status.pending, Status.skipped):
             run, reason = True, "not run yet"
         else:
             run, reason = True, f"{record.status} last time"
         earlier_runs = earlier_runs or run
-        steps.append(Step(stage, run, reason, inputs))
+        steps.append(Step(stage, run, reason, inputs, excluded))
     return steps
 
 
@@ -62,6 +68,10 @@ def execute(state: RebuildState, ctx: Context, steps: list[Step], *, command: st
     state.runs.append(entry)
     try:
         for step in steps:
+            if step.excluded:
+                skipped = state.record(step.stage)
+                skipped.status, skipped.message, skipped.tail = Status.skipped, step.reason, None
+                continue
             if not step.run:
                 continue
             record = state.record(step.stage)

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wastectl.errors import WastectlError
+from wastectl.rebuild.deploy_stage import DeploySpec, deploy, deploy_inputs
+from wastectl.rebuild.errors import StageFailed
 from wastectl.rebuild.state import Stage
 
 if TYPE_CHECKING:
@@ -25,10 +27,7 @@ if TYPE_CHECKING:
     from wastectl.fleet.model import Inventory
 
 
-class StageFailed(WastectlError):
-    def __init__(self, message: str, *, tail: str | None = None, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.tail = tail
+__all__ = ["RUNNERS", "Context", "DeploySpec", "StageFailed", "inputs_of"]
 
 
 @dataclass
@@ -43,6 +42,7 @@ class Context:
     verify_timeout: float = 300.0
     verify_layers: tuple[str, ...] = ()
     verify_ignore: tuple[str, ...] = ()
+    deploy: DeploySpec | None = None  # None: --no-deploy (the cluster without the app)
 
     def say(self, message: str) -> None:
         if self.console is not None:
@@ -100,6 +100,8 @@ def inputs_of(stage: Stage, ctx: Context) -> dict[str, Any]:
             "playbooks": _files_digest(ansible_dir(), ("*.yml", "*.yaml", "*.j2", "*.cfg")),
             "extra_vars": ctx.extra_vars,
         }
+    if stage is Stage.deploy:
+        return deploy_inputs(ctx)
     return {"nodes": _nodes(ctx), "layers": list(ctx.verify_layers), "ignore": list(ctx.verify_ignore)}
 
 
@@ -312,5 +314,6 @@ RUNNERS = {
     Stage.infra: infra,
     Stage.wait: wait,
     Stage.bootstrap: bootstrap,
+    Stage.deploy: deploy,
     Stage.verify: verify,
 }

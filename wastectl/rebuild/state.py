@@ -23,6 +23,7 @@ class Stage(StrEnum):
     infra = "infra"
     wait = "wait"
     bootstrap = "bootstrap"
+    deploy = "deploy"
     verify = "verify"
 
 
@@ -35,7 +36,7 @@ class Status(StrEnum):
     ok = "ok"
     failed = "failed"
     interrupted = "interrupted"
-    skipped = "skipped"  # not part of this cluster's pipeline (e.g. infra for a static inventory)
+    skipped = "skipped"  # not part of this run's pipeline (infra with --no-infra, deploy with --no-deploy)
 
 
 def digest(inputs: dict[str, Any]) -> str:

@@ -60,14 +60,14 @@ def test_acceptance_scenario(client: TestClient, fake: FakeProviders) -> None:
 def test_openapi_documents_every_endpoint_with_errors(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     expected = {
-        ("/api/v1/auth/{provider}/authorize", "get"): {"400", "404"},
-        ("/api/v1/auth/{provider}/callback", "get"): {"302", "400", "401", "404", "502"},
-        ("/api/v1/auth/{provider}/token", "post"): {"401", "404", "409", "422", "502"},
-        ("/api/v1/auth/refresh", "post"): {"401"},
+        ("/api/v1/auth/{provider}/authorize", "get"): {"400", "404", "429"},
+        ("/api/v1/auth/{provider}/callback", "get"): {"302", "400", "401", "404", "429", "502"},
+        ("/api/v1/auth/{provider}/token", "post"): {"401", "404", "409", "422", "429", "502"},
+        ("/api/v1/auth/refresh", "post"): {"401", "429"},
         ("/api/v1/auth/logout", "post"): {"401"},
         ("/api/v1/auth/sessions", "get"): {"401"},
         ("/api/v1/auth/sessions/{session_id}", "delete"): {"401", "404"},
-        ("/api/v1/auth/dev/token", "post"): {"404"},
+        ("/api/v1/auth/dev/token", "post"): {"404", "429"},
         ("/api/v1/users/me", "get"): {"401"},
         ("/api/v1/users/me", "patch"): {"401", "422"},
         ("/api/v1/users/me", "delete"): {"401", "503"},

@@ -46,7 +46,9 @@ def test_dev_token_is_404_in_production(
 ) -> None:
     from api.main import create_app
 
-    settings = make_settings(env="production", jwt_secret="x" * 40, database_url=migrated_postgres_url)
+    settings = make_settings(
+        env="production", jwt_secret="x" * 40, database_url=migrated_postgres_url, dev_login=None
+    )
     with TestClient(create_app(settings)) as client:
         response = client.post("/api/v1/auth/dev/token", json={"nickname": "tester"})
         paths = client.get("/openapi.json").json()["paths"]

@@ -29,6 +29,7 @@ def _dev_login(client: TestClient, nickname: str = "tester") -> dict[str, str]:
 def _claims(settings: Settings, sub: str, **overrides: object) -> dict[str, object]:
     now = int(time.time())
     claims: dict[str, object] = {
+        "sid": str(uuid.uuid4()),
         "sub": sub,
         "jti": uuid.uuid4().hex,
         "type": "access",
@@ -57,7 +58,8 @@ def test_issue_and_decode_roundtrip(settings: Settings) -> None:
 
 
 def test_bad_access_tokens_are_401(client: TestClient, settings: Settings) -> None:
-    user_id = _dev_login(client)["user"]["id"]  # type: ignore[index]
+    login = _dev_login(client)
+    user_id, sid = login["user"]["id"], login["session_id"]  # type: ignore[index]
     secret = settings.jwt_secret.get_secret_value()
     past = int(time.time()) - 3600
     cases: dict[str, Callable[[], str]] = {
@@ -70,7 +72,12 @@ def test_bad_access_tokens_are_401(client: TestClient, settings: Settings) -> No
         "audience": lambda: jwt.encode(_claims(settings, user_id, aud="someone-else"), secret),
         "issuer": lambda: jwt.encode(_claims(settings, user_id, iss="https://evil.example"), secret),
         "expected an access token": lambda: jwt.encode(_claims(settings, user_id, type="refresh"), secret),
-        "no longer exists": lambda: jwt.encode(_claims(settings, str(uuid.uuid4())), secret),
+        "no longer exists": lambda: jwt.encode(_claims(settings, str(uuid.uuid4()), sid=sid), secret),
+        # Well signed, a live user, no `sid`: it could never be revoked, so it is refused.
+        "token has no session": lambda: jwt.encode(
+            {k: v for k, v in _claims(settings, user_id).items() if k != "sid"}, secret
+        ),
+        "session has been revoked": lambda: jwt.encode(_claims(settings, user_id), secret),
     }
     for expected, make in cases.items():
         response = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {make()}"})
@@ -93,7 +100,9 @@ def test_access_token_from_cookie(client: TestClient) -> None:
 def test_token_ttls_are_configurable(make_settings: Callable[..., Settings]) -> None:
     settings = make_settings(access_token_ttl_seconds=60, refresh_token_ttl_seconds=120)
     now = datetime.now(UTC)
-    _, claims = issue_token(settings, user_id=uuid.uuid4(), token_type="access", provider="dev", now=now)
+    _, claims = issue_token(
+        settings, user_id=uuid.uuid4(), token_type="access", provider="dev", now=now, session_id=uuid.uuid4()
+    )
     assert claims.expires_at - now == timedelta(seconds=60)
 
 

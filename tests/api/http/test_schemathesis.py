@@ -37,7 +37,9 @@ EXCLUDED = ("auth-logout", "auth-delete_session", "users-delete_me")
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     make_live_server: Callable[..., LiveServer], tmp_path: Path
 ) -> None:
-    server = make_live_server()
+    # Rate limits off, as for the benchmarks: a 429 storm would keep the cases from the routes' logic
+    # (each route documents its 429; tests/api/test_ratelimit.py covers them).
+    server = make_live_server(rate_limits_enabled=False)
     login = httpx.post(f"{server.url}/api/v1/auth/dev/token", json={"nickname": "fuzzer"}, timeout=30)
     assert login.status_code == 200, login.text
     token = login.json()["access_token"]

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.api.scans import imagegen
+from tests.support.profile import TEST_JWT_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -29,6 +30,8 @@ def dev_server(tmp_path: Path) -> Iterator[str]:
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
     env["XDG_STATE_HOME"] = str(tmp_path / "state")
     env["WASTE_ENV"] = "test"
+    env["WASTE_JWT_SECRET"] = TEST_JWT_SECRET
+    env["WASTE_DEV_LOGIN"] = "true"
     log = (tmp_path / "dev.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "wastectl", "dev", "--port", str(port)],

@@ -88,10 +88,13 @@ def test_first_run_changes_and_ends_ok_on_all_four(
     assert sorted(state["nodes"]) == ["master", "storage", "worker-1", "worker-2"]
     assert state["joins"] == {"storage": 1, "worker-1": 1, "worker-2": 1}
     assert state["cluster"] == {"name": "lab", "podSubnet": "192.168.0.0/16"}
-    assert state["nodes"]["worker-1"]["metadata"]["labels"]["waste.coach/tier"] == "api"
-    assert state["nodes"]["worker-2"]["metadata"]["labels"]["waste.coach/tier"] == "async"
+    assert state["nodes"]["worker-1"]["metadata"]["labels"]["waste.growbin.app/tier"] == "api"
+    assert state["nodes"]["worker-2"]["metadata"]["labels"]["waste.growbin.app/tier"] == "workers"
+    assert state["nodes"]["worker-2"]["spec"]["taints"] == [
+        {"key": "waste.growbin.app/tier", "value": "workers", "effect": "NoSchedule"}
+    ]
     assert state["nodes"]["storage"]["spec"]["taints"] == [
-        {"key": "waste.coach/tier", "value": "storage", "effect": "NoSchedule"}
+        {"key": "waste.growbin.app/tier", "value": "storage", "effect": "NoSchedule"}
     ]
     calico = state["releases"]["tigera-operator/calico"]
     assert calico["values"]["installation"]["calicoNetwork"]["ipPools"][0]["encapsulation"] == "VXLAN"

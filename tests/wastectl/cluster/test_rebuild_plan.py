@@ -137,10 +137,13 @@ def test_bad_usage_is_exit_2(setup: tuple[Path, Path], tmp_path: Path) -> None:
     base = ("rebuild", "--cluster", "planc", "--inventory", str(inventory), "--env-dir", str(env))
     both = run_cli(*base, "--from", "wait", "--only", "verify")
     assert both.returncode == 2 and "give --from or --only, not both" in both.stderr
-    unknown = run_cli(*base, "--from", "deploy")
+    unknown = run_cli(*base, "--from", "nosuch")
     assert unknown.returncode == 2
-    no_yes = run_cli(*base, stdin=subprocess.DEVNULL)
-    assert no_yes.returncode == 2 and "confirm with --yes" in no_yes.stderr
+    no_yes = run_cli(*base, stdin=subprocess.DEVNULL)  # nobody there to type the cluster name
+    assert no_yes.returncode == 1, no_yes.stderr
+    assert "Type 'planc' to continue" in no_yes.stderr and "nothing was changed" in no_yes.stderr
+    wrong = run_cli(*base, input="prod\n")
+    assert wrong.returncode == 1 and "typed 'prod'" in wrong.stderr
     state = Path(os.environ["XDG_STATE_HOME"]) / "wastectl/clusters/planc/rebuild.json"
     state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text("{not json")

@@ -12,6 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.support import services
+from tests.support.profile import TEST_PROFILE
 from tests.wastectl.deploy.fakecluster import FakeCluster
 from tests.wastectl.fleet.cli import run_cli
 from tests.workers.support import CeleryWorker, wait_for
@@ -30,7 +31,7 @@ def broker(broker_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     from workers.celery_app import create_celery
     from workers.queues import declare_topology
 
-    declare_topology(create_celery(Settings(_env_file=None, broker_url=broker_url)))  # type: ignore[call-arg]
+    declare_topology(create_celery(Settings(_env_file=None, **TEST_PROFILE, broker_url=broker_url)))  # type: ignore[call-arg]
     from kombu import Connection
 
     with Connection(broker_url) as conn:
@@ -44,7 +45,7 @@ def broker(broker_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def worker(broker: str, tmp_path: Path) -> Iterator[CeleryWorker]:
     started = CeleryWorker(
-        {"env": "test", "broker_url": broker, "data_dir": tmp_path}, tmp_path, concurrency=1
+        {**TEST_PROFILE, "broker_url": broker, "data_dir": tmp_path}, tmp_path, concurrency=1
     )
     yield started.start()
     started.stop()

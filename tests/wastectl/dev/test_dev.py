@@ -158,3 +158,15 @@ def test_unreachable_broker_fails_fast_with_a_clear_error(tmp_path: Path) -> Non
     assert result.returncode == 1
     assert "error: cannot reach the broker at amqp://guest:***@127.0.0.1:1//" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_explicit_production_profile_is_kept_and_refuses_the_placeholder(tmp_path: Path) -> None:
+    """`wastectl dev` selects development only when WASTE_ENV is unset; production stays safe."""
+    result = subprocess.run(
+        [sys.executable, "-m", "wastectl", "dev", "--port", str(free_port())],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
+        env=cli_env(WASTE_DATA_DIR=str(tmp_path), WASTE_ENV="production"),
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "WASTE_ENV=production: WASTE_JWT_SECRET must be set" in result.stderr
+    assert "Traceback" not in result.stderr

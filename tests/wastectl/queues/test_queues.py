@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.support import services
+from tests.support.profile import TEST_PROFILE
 from wastectl.app import main
 
 MANAGEMENT_URL = "http://127.0.0.1:15672"
@@ -34,7 +35,7 @@ def broker(broker_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     from workers.celery_app import create_celery
     from workers.queues import declare_topology
 
-    app = create_celery(Settings(_env_file=None, broker_url=broker_url))  # type: ignore[call-arg]
+    app = create_celery(Settings(_env_file=None, **TEST_PROFILE, broker_url=broker_url))  # type: ignore[call-arg]
     declare_topology(app)
     from kombu import Connection
 

@@ -57,7 +57,18 @@ def test_no_fleet_command_prints_or_logs_a_secret(
         ],
         ["health", "--list"],
         ["reset", "all", "--dry-run", *inv[:2]],
-        ["reset", "worker-1", "--yes", *inv, "--kubeconfig", str(kubeconfig), "--root-prefix", sandbox],
+        [
+            "reset",
+            "worker-1",
+            "--yes",
+            "--cluster",
+            "testc",
+            *inv,
+            "--kubeconfig",
+            str(kubeconfig),
+            "--root-prefix",
+            sandbox,
+        ],
         ["ssh", "nosuchnode", *inv, "--", "true"],  # an error path too
     ]
     for argv in commands:

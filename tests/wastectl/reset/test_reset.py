@@ -19,6 +19,8 @@ def _reset(
         capsys,
         "reset",
         *args,
+        "--cluster",
+        "testc",
         "--inventory",
         str(inventory),
         "--accept-new",

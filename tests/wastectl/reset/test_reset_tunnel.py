@@ -22,6 +22,8 @@ def test_reset_drains_through_the_tunnel_too(
         "reset",
         "worker-1",
         "--yes",
+        "--cluster",
+        "testc",
         "--inventory",
         str(inventory),
         "--accept-new",

@@ -23,6 +23,7 @@ from api.scans.grounding import DEFAULT_THRESHOLD, build_result
 from api.settings import Settings
 from tests.api.analyser.fake_openai import ATTRIBUTES, FakeOpenAI, answer_item
 from tests.api.scans import imagegen
+from tests.support.profile import TEST_PROFILE
 
 CASES = Path(__file__).with_name("scan_cases.yaml")
 
@@ -77,7 +78,7 @@ def run(cases: list[dict[str, Any]] | None = None) -> list[Outcome]:
     try:
         with tempfile.TemporaryDirectory() as scratch:
             settings = Settings(  # type: ignore[call-arg]
-                _env_file=None, env="test", data_dir=Path(scratch), openai_api_key="sk-test",
+                _env_file=None, **TEST_PROFILE, data_dir=Path(scratch), openai_api_key="sk-test",
                 openai_base_url=fake.base_url, openai_timeout_seconds=5.0,
             )  # fmt: skip
             model = OpenAIAnalyser(settings, bundle)
