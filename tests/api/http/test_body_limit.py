@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import select
 import socket
 import tempfile
 from collections.abc import Callable, Iterator
@@ -187,3 +189,49 @@ def test_a_client_that_goes_away_mid_body_runs_nothing_and_leaves_nothing(
     assert exchange.status == 400
     storage_dir = client.app.state.context.settings.storage_dir  # type: ignore[attr-defined]
     assert _files(private_tmp) == [] and _files(storage_dir) == []
+
+
+def test_unauthenticated_gigabyte_upload_over_http_is_answered_long_before_it_is_sent(
+    make_live_server: Callable[..., LiveServer], private_tmp: Path
+) -> None:
+    """The same over a real socket to uvicorn, chunked: the 403 arrives while the client is still
+    sending, and the client stops at the first sign of it."""
+    server = make_live_server()
+    host, port = server.url.removeprefix("http://").split(":")
+    forged = {"key": "uploads/" + "a" * 32 + "/" + "b" * 32 + ".jpg", "Content-Type": "image/jpeg",
+              "expires": "9999999999", "max_bytes": str(ONE_GIB), "signature": "0" * 64}  # fmt: skip
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(
+            b"POST /api/v1/uploads/local HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: multipart/form-data; boundary=edgeboundary\r\n\r\n"
+        )
+        with contextlib.suppress(OSError):  # the server closes the connection after its answer
+            for chunk in _upload_form(forged, ONE_GIB):
+                readable, _, _ = select.select([conn], [], [], 0)
+                if readable:
+                    break
+                conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                sent += len(chunk)
+        received = _read_response(conn)
+    assert received.startswith(b"HTTP/1.1 403 "), received[:200]
+    assert b"upload_signature_invalid" in received
+    assert sent < ONE_GIB // 4  # in practice a few MiB: what the socket buffers took
+    assert _files(private_tmp) == []
+    assert _files(server.context.settings.storage_dir) == []
+
+
+def _read_response(conn: socket.socket) -> bytes:
+    """One HTTP/1.1 response with a Content-Length (the server may keep the connection open)."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        data = conn.recv(4096)
+        if not data:
+            return received
+        received += data
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))  # fmt: skip
+    while len(body) < length and (data := conn.recv(4096)):
+        body += data
+    return head + b"\r\n\r\n" + body
