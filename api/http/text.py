@@ -5,7 +5,8 @@ characters are never meant in a query parameter, a path segment or a JSON string
 before routing: the path and every query parameter allow none of U+0000-U+001F and U+007F; JSON
 strings (keys too) allow tab, line feed and carriage return, which free-text fields such as a
 note or a feedback comment may carry, and nothing else below U+0020. Form fields are checked by
-the routes that read them (api/uploads/local_form.py), and `api.errors` turns a database
+the routes that read them (api/uploads/local_form.py, `check_form_text` for the
+multipart scan's note), and `api.errors` turns a database
 `DataError` into 422 as the last line.
 """
 
@@ -20,6 +21,8 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import ApiError
 
 # Everything below U+0020 and DEL.
 LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -40,6 +43,13 @@ def control_character_response(loc: Loc) -> JSONResponse:
         },
         status_code=422,
     )
+
+
+def check_form_text(name: str, value: object) -> None:
+    """For routes that read a form themselves (the edge parses JSON, not forms): a free-text form
+    field with a control character other than tab, LF and CR is the same 422."""
+    if isinstance(value, str) and TEXT_CONTROL.search(value):
+        raise ApiError(422, f"form field {name!r} holds control characters", code="control_character")
 
 
 def _query_problem(query_string: bytes) -> Loc | None:

@@ -82,14 +82,37 @@ def test_free_text_keeps_tabs_and_newlines(scanned: tuple[TestClient, dict[str, 
     assert response.json()["comment"] == feedback["comment"]
 
 
-def test_multipart_note_with_nul_is_422_not_500(make_client: Callable[..., TestClient]) -> None:
-    """Form fields are not JSON; a value the database cannot store is still the client's 422."""
+@pytest.mark.parametrize("char", [NUL, "\x01"])
+def test_multipart_note_with_control_characters_is_422_not_500(
+    make_client: Callable[..., TestClient], char: str
+) -> None:
     client = make_client()
     headers = login(client)
     files = {"image": ("p.jpg", imagegen.jpeg(), "image/jpeg")}
-    response = client.post("/api/v1/scans", data={"note": f"a{NUL}b"}, files=files, headers=headers)
-    assert response.status_code == 422, response.text
-    assert response.json()["code"] in ("invalid_value", "control_character")
+    response = client.post("/api/v1/scans", data={"note": f"a{char}b"}, files=files, headers=headers)
+    assert (response.status_code, response.json()["code"]) == (422, "control_character"), response.text
+    with_newline = client.post("/api/v1/scans", data={"note": "a\nb"}, files=files, headers=headers)
+    assert with_newline.status_code == 202, with_newline.text
+
+
+def test_a_value_the_database_cannot_store_is_422_not_500(make_client: Callable[..., TestClient]) -> None:
+    """The last line behind the edge: PostgreSQL's DataError (here a NUL that reached an INSERT
+    through a path no layer checks) is the client's 422."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DataError
+
+    client = make_client()
+    engine = client.app.state.context.engine  # type: ignore[attr-defined]
+
+    def store_nul() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT CAST(:v AS text)"), {"v": "a\x00b"})
+
+    with pytest.raises(DataError):
+        store_nul()
+    client.app.add_api_route("/api/v1/nul", store_nul, methods=["POST"])  # type: ignore[attr-defined]
+    response = client.post("/api/v1/nul")
+    assert (response.status_code, response.json()["code"]) == (422, "invalid_value")
 
 
 def test_upload_form_fields_with_control_characters_are_422(make_client: Callable[..., TestClient]) -> None:
