@@ -5,9 +5,8 @@ characters are never meant in a query parameter, a path segment or a JSON string
 before routing: the path and every query parameter allow none of U+0000-U+001F and U+007F; JSON
 strings (keys too) allow tab, line feed and carriage return, which free-text fields such as a
 note or a feedback comment may carry, and nothing else below U+0020. Form fields are checked by
-the routes that read them (api/uploads/local_form.py, `check_form_text` for the
-multipart scan's note), and `api.errors` turns a database
-`DataError` into 422 as the last line.
+the routes that read them (api/uploads/local_form.py; `check_form_text` for the multipart scan's
+note), and `api.errors` turns a database `DataError` into 422 as the last line.
 """
 
 from __future__ import annotations
