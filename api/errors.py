@@ -1,4 +1,10 @@
-"""One error shape for every endpoint: `{"detail": str, "code": str}` (422 keeps FastAPI's field list)."""
+"""One error shape for every endpoint: `{"detail": str, "code": str}`.
+
+A validation error (FastAPI's own, or one a route raises as `RequestValidationError`) has the
+same two fields, `detail` summing up the problems and `code` = `validation_error`, plus `errors`,
+the field list (`loc`, `msg`, `type`); the OpenAPI schema documents that one 422 body for every
+operation (`install_openapi`).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,10 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -18,6 +25,20 @@ log = logging.getLogger(__name__)
 class ErrorBody(BaseModel):
     detail: str
     code: str
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(BaseModel):
+    """Every 422: `{detail, code}` like any error, with the field list when fields are at fault."""
+
+    detail: str
+    code: str
+    errors: list[FieldError] | None = None
 
 
 class ApiError(Exception):
@@ -49,7 +70,13 @@ _DESCRIPTIONS = {
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries for the error statuses a route can return."""
-    return {code: {"model": ErrorBody, "description": _DESCRIPTIONS.get(code, "Error")} for code in codes}
+    return {
+        code: {
+            "model": ValidationErrorBody if code == 422 else ErrorBody,
+            "description": _DESCRIPTIONS.get(code, "Error"),
+        }
+        for code in codes
+    }
 
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -61,11 +88,35 @@ async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+        exc.status_code, "http_error"
+    )
     return JSONResponse(
         {"detail": str(exc.detail), "code": code},
         status_code=exc.status_code,
         headers=getattr(exc, "headers", None),
+    )
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """FastAPI's entries without `input` and `ctx`: no echo of what was sent (it may be large or a
+    secret), and `ctx` can hold exception objects that are not JSON."""
+    return [
+        {"loc": [p if isinstance(p, int) else str(p) for p in error.get("loc", ())],
+         "msg": str(error.get("msg", "")), "type": str(error.get("type", "value_error"))}
+        for error in exc.errors()
+    ]  # fmt: skip
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    detail = "; ".join(".".join(map(str, e["loc"])) + f": {e['msg']}" for e in errors[:5])
+    if len(errors) > 5:
+        detail += f"; and {len(errors) - 5} more"
+    return JSONResponse(
+        {"detail": detail or "invalid request", "code": "validation_error", "errors": errors},
+        status_code=422,
     )
 
 
@@ -82,6 +133,13 @@ async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     """The database refused or dropped the connection (a restart, a failover): tell clients to retry."""
     assert isinstance(exc, DBAPIError)
+    if isinstance(exc, DataError):
+        # The database refused a value (a NUL byte, a number out of range): the input's fault.
+        # The edge refuses such input earlier (api/http/text.py); this is the last line.
+        log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc.orig)
+        return JSONResponse(
+            {"detail": "a value in the request cannot be stored", "code": "invalid_value"}, status_code=422
+        )
     if not exc.connection_invalidated and not isinstance(exc, OperationalError):
         return await _unexpected(request, exc)
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
@@ -99,7 +157,48 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PoolTimeout, _database_busy)
     app.add_exception_handler(DBAPIError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
+
+
+def _document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every operation documents the one 422 body (the edge can answer 422 for any request that
+    carries a control character) and, when it takes a body, the 413 of the body limit."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    for model in (ValidationErrorBody, FieldError, ErrorBody):
+        components.setdefault(
+            model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+    components["ValidationErrorBody"].pop("$defs", None)
+    for methods in schema.get("paths", {}).values():
+        for operation in methods.values():
+            responses = operation.setdefault("responses", {})
+            responses["422"] = {
+                "description": _DESCRIPTIONS[422],
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ValidationErrorBody"}}
+                },
+            }
+            if "requestBody" in operation:
+                responses.setdefault("413", {
+                    "description": _DESCRIPTIONS[413],
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+                })  # fmt: skip
+    return schema
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Wrap `app.openapi` so the generated schema carries the error bodies above."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _document_errors(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -14,8 +14,9 @@ from api import __version__
 from api.auth.dev_router import dev_router
 from api.auth.router import router as auth_router
 from api.context import AppContext
-from api.errors import install_error_handlers
+from api.errors import install_error_handlers, install_openapi
 from api.health.router import router as health_router
+from api.http.edge import install_edge
 from api.locations.router import router as locations_router
 from api.metrics import install_metrics
 from api.recycling.router import router as recycling_router
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     )
     app.state.context = ctx
     install_error_handlers(app)
+    install_openapi(app)
+    install_edge(app, settings)
     install_metrics(app, ctx)
     app.include_router(health_router)
     # Before the provider routes (`/auth/{provider}/token` would match `dev`). Unless enabled it

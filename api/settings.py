@@ -205,6 +205,11 @@ class Settings(BaseSettings):
     # Production: the API's /metrics and /readyz details answer only `Authorization: Bearer <this>`.
     metrics_token: SecretStr | None = None
 
+    # --- HTTP edge (issue 15, api/http/; docs/http.md) ------------------------------------
+    # Request bodies above this are refused with 413 while they stream; a multipart form to the
+    # two image routes (`/uploads/local`, `/scans`) may have WASTE_UPLOAD_MAX_BYTES plus 64 KiB.
+    request_body_max_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
+
     # --- validation -------------------------------------------------------------------------
     @field_validator("database_url")
     @classmethod

@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 from api.auth.deps import CurrentUser
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
+from api.http.text import check_form_text
 from api.ratelimit import scan_rate_limit
 from api.scans import answers, maintenance, service
 from api.scans.coaching import negotiate, render_result
@@ -85,6 +86,7 @@ async def _read_input(request: Request, max_bytes: int) -> service.ScanInput:
         if len(data) > max_bytes:
             raise ApiError(413, f"the image is larger than {max_bytes} bytes", code="image_too_large")
         note = form.get("note")
+        check_form_text("note", note)
         return service.ScanInput(
             upload_key=None,
             image=data,

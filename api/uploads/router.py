@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Request, Response
 
 from api.auth.deps import CurrentUser
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
 from api.ratelimit import local_upload_rate_limit, upload_rate_limit
+from api.settings import Settings
 from api.uploads.images import ALLOWED_CONTENT_TYPES
+from api.uploads.local_form import read_local_upload
 from api.uploads.models import Upload
 from api.uploads.schemas import UploadRequest, UploadTicket
 from api.uploads.storage import LocalStorage, verify_local_upload
@@ -49,35 +52,70 @@ def create_upload(
     )
 
 
-@router.post("/local", status_code=204, responses=error_responses(403, 404, 413, 422, 429),
-             dependencies=local_upload_rate_limit)  # fmt: skip
-async def receive_local_upload(  # noqa: PLR0917 - one parameter per form field
-    context: ContextDep,
-    key: Annotated[str, Form(max_length=300)],
-    content_type: Annotated[str, Form(alias="Content-Type", max_length=100)],
-    expires: Annotated[int, Form()],
-    max_bytes: Annotated[int, Form()],
-    signature: Annotated[str, Form(max_length=128)],
-    file: Annotated[UploadFile, File()],
-) -> Response:
-    """The embedded profile's stand-in for S3: checks the signature, size and expiry, then stores."""
+# Documented by hand: the route parses the form itself (api/uploads/local_form.py).
+_LOCAL_FORM_SCHEMA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["key", "Content-Type", "expires", "max_bytes", "signature", "file"],
+                    "properties": {
+                        "key": {"type": "string", "maxLength": 300},
+                        "Content-Type": {"type": "string", "maxLength": 100},
+                        "expires": {"type": "integer"},
+                        "max_bytes": {"type": "integer"},
+                        "signature": {"type": "string", "maxLength": 128},
+                        "file": {"type": "string", "format": "binary"},
+                    },
+                }
+            }
+        },
+    }
+}
+# The only keys POST /uploads hands out (a signed key is still checked: the signing secret may leak).
+_KEY = re.compile(r"uploads/[0-9a-f]{32}/[0-9a-f]{32}\.(jpg|png|webp|heic)")
+_SIGNED_FIELDS = ("key", "Content-Type", "expires", "max_bytes", "signature")
+
+
+def _authorise(settings: Settings, fields: dict[str, str]) -> int:
+    """The ticket's byte limit, or 403/422 before a single file byte is kept."""
+    missing = [name for name in _SIGNED_FIELDS if name not in fields]
+    if missing:
+        raise ApiError(403, f"the upload form lacks the signed fields {', '.join(missing)} (before 'file')",
+                       code="upload_signature_invalid")  # fmt: skip
+    try:
+        expires, max_bytes = int(fields["expires"]), int(fields["max_bytes"])
+    except ValueError:
+        raise ApiError(
+            403, "the upload signature is invalid or has expired", code="upload_signature_invalid"
+        ) from None
+    ok = verify_local_upload(
+        settings, key=fields["key"], content_type=fields["Content-Type"], expires=expires,
+        max_bytes=max_bytes, signature=fields["signature"],
+    )  # fmt: skip
+    if not ok:
+        raise ApiError(403, "the upload signature is invalid or has expired", code="upload_signature_invalid")
+    if not _KEY.fullmatch(fields["key"]):
+        raise ApiError(422, "the upload key is not one this API hands out", code="invalid_upload_key")
+    return min(max_bytes, settings.upload_max_bytes)
+
+
+@router.post(
+    "/local", status_code=204, openapi_extra=_LOCAL_FORM_SCHEMA,
+    responses=error_responses(403, 404, 413, 415, 422, 429), dependencies=local_upload_rate_limit,
+)  # fmt: skip
+async def receive_local_upload(request: Request, context: ContextDep) -> Response:
+    """The embedded profile's stand-in for S3: the signed fields, then the file (`multipart/form-data`).
+    The signature, expiry and key are checked before any file byte is kept; nothing is written for a
+    refused upload."""
     storage = context.scans.storage
     if not isinstance(storage, LocalStorage):
         raise ApiError(404, "local uploads are disabled: images go to S3", code="not_found")
-    ok = verify_local_upload(
-        context.settings,
-        key=key,
-        content_type=content_type,
-        expires=expires,
-        max_bytes=max_bytes,
-        signature=signature,
-    )
-    if not ok:
-        raise ApiError(403, "the upload signature is invalid or has expired", code="upload_signature_invalid")
-    data = await file.read(max_bytes + 1)
+    settings = context.settings
+    fields, data = await read_local_upload(request, lambda form: _authorise(settings, form))
     if not data:
         raise ApiError(422, "the uploaded file is empty (0 bytes)", code="empty_image")
-    if len(data) > max_bytes:
-        raise ApiError(413, f"the file is larger than {max_bytes} bytes", code="image_too_large")
-    storage.put(key, data, content_type)
+    storage.put(fields["key"], data, fields["Content-Type"])
     return Response(status_code=204)

@@ -122,7 +122,7 @@ def test_search_bad_input_is_422(
     client, _ = app
     response = client.get(SEARCH, params=params)
     assert response.status_code == 422, response.text
-    assert field in [error["loc"][-1] for error in response.json()["detail"]]
+    assert field in [error["loc"][-1] for error in response.json()["errors"]]
 
 
 def test_without_a_key_nothing_calls_kakao(

@@ -95,7 +95,7 @@ def test_bad_input_is_422_naming_the_field(client: TestClient, params: dict[str,
     response = client.get(URL, params=params)
     assert response.status_code == 422, response.text
     fields = [
-        error["loc"][-1] if error["loc"][-1] != 0 else error["loc"][-2] for error in response.json()["detail"]
+        error["loc"][-1] if error["loc"][-1] != 0 else error["loc"][-2] for error in response.json()["errors"]
     ]
     assert field in fields, response.json()
 
@@ -138,4 +138,4 @@ def test_every_bad_field_is_named_in_one_422(client: TestClient) -> None:
         URL, params={"lat": LAT, "lng": LNG, "radius_m": 99_999, "limit": 99, "category": "x"}
     )
     assert response.status_code == 422
-    assert {error["loc"][-1] for error in response.json()["detail"]} == {"radius_m", "limit", "category"}
+    assert {error["loc"][-1] for error in response.json()["errors"]} == {"radius_m", "limit", "category"}

@@ -103,7 +103,7 @@ def test_unknown_item_is_a_clear_404(kb_client: TestClient) -> None:
 
 def field_errors(response: Any) -> dict[str, str]:
     assert response.status_code == 422, response.text
-    return {".".join(map(str, e["loc"])): e["msg"] for e in response.json()["detail"]}
+    return {".".join(map(str, e["loc"])): e["msg"] for e in response.json()["errors"]}
 
 
 @pytest.mark.parametrize(
