@@ -39,8 +39,25 @@ BEAT_SCHEDULE = {
 }
 
 
+class WasteCelery(Celery):  # type: ignore[misc]
+    """A Celery app that carries our settings as an attribute, outside `app.conf`.
+
+    `app.conf` is what `celery inspect conf` and `celery report` print; Celery masks only the keys it
+    knows (broker_url, result_backend, *PASS*, ...), so the settings object (database, broker and Redis
+    URLs with their passwords) must not live there.
+    """
+
+    waste_settings: Settings
+
+
+def app_settings(app: Any) -> Settings | None:
+    """The settings of a Celery app built by `create_celery` (None for any other app)."""
+    settings: Settings | None = getattr(app, "waste_settings", None)
+    return settings
+
+
 def create_celery(settings: Settings) -> Celery:
-    app = Celery("waste", include=TASK_MODULES)
+    app = WasteCelery("waste", include=TASK_MODULES)
     app.conf.update(
         broker_url=settings.broker_url or "memory://",
         result_backend=settings.redis_url,
@@ -76,7 +93,7 @@ def create_celery(settings: Settings) -> Celery:
         enable_utc=True,
         beat_schedule=BEAT_SCHEDULE,
     )
-    app.conf.waste_settings = settings
+    app.waste_settings = settings
     return app
 
 
