@@ -60,7 +60,13 @@ def create_celery(settings: Settings) -> Celery:
     app = WasteCelery("waste", include=TASK_MODULES)
     app.conf.update(
         broker_url=settings.broker_url or "memory://",
+        # Scan state lives in PostgreSQL: no task stores a result unless its caller asks for one
+        # (`waste.ping`, or `send_task(..., ignore_result=False)` in tests), so Redis being down
+        # neither blocks a publish nor leaves a worker thread stuck storing a result nobody reads.
+        task_ignore_result=True,
         result_backend=settings.redis_url,
+        redis_socket_timeout=5.0,
+        redis_socket_connect_timeout=3.0,
         result_backend_transport_options={"global_keyprefix": settings.redis_prefix},
         task_queues=task_queues(),
         task_default_queue=DEFAULT_QUEUE,
