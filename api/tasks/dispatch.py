@@ -88,16 +88,9 @@ class CeleryDispatcher:
         from workers.queues import declare_topology
 
         self.app: Any = create_celery(context.settings)
-        self.publisher = ScanPublisher(self.app)
-        self._declared = False
-        self._declare = declare_topology
-        self._lock = threading.Lock()
+        self.publisher = ScanPublisher(self.app, declare=declare_topology)
 
     def enqueue_scan(self, scan_id: uuid.UUID) -> None:
-        with self._lock:
-            if not self._declared:
-                self._declare(self.app)
-                self._declared = True
         self.publisher.publish(ANALYSE_TASK, scan_id, "scan.analyse")
 
     def close(self) -> None:

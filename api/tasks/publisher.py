@@ -19,6 +19,7 @@ import collections
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,11 @@ REPUBLISH_BACKOFF_MAX = 5.0
 class ScanPublisher:
     """`publish(task, scan_id, queue)`: now when the broker answers, else soon from a background thread."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, declare: Callable[[Any], None]) -> None:
         self.app = app
+        self._declare = declare
+        self._declared = False
+        self._declare_lock = threading.Lock()
         self._pending: collections.deque[tuple[str, uuid.UUID, str]] = collections.deque()
         self._wake = threading.Condition()
         self._stopping = False
@@ -68,6 +72,10 @@ class ScanPublisher:
 
     # --- internals ------------------------------------------------------------------------------
     def _send(self, task: str, scan_id: uuid.UUID, queue: str, connection: Any) -> None:
+        with self._declare_lock:  # once per process, before the first message (it fails alike when down)
+            if not self._declared:
+                self._declare(self.app)
+                self._declared = True
         self.app.send_task(
             task,
             args=[str(scan_id)],
