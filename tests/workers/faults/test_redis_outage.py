@@ -14,18 +14,12 @@ from typing import Any
 
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans.conftest import login
-from tests.workers.faults.flow import assert_done_once, submit_many, wait_all
+from tests.workers.faults.flow import assert_done_once, submit_many, wait_all, worker_idle
 from tests.workers.private_services import RedisServer
 from tests.workers.support import CeleryWorker, wait_for
 
 CONCURRENCY = 4
 BATCH = 8
-
-
-def _idle(ctx: Any) -> bool:
-    """Every worker answered and none has a task still active (its full capacity is free)."""
-    active = ctx.scans.dispatcher.app.control.inspect(timeout=3).active()
-    return bool(active) and all(not tasks for tasks in active.values())
 
 
 def test_redis_stop_and_start_keeps_scans_flowing_and_worker_capacity(
@@ -47,13 +41,13 @@ def test_redis_stop_and_start_keeps_scans_flowing_and_worker_capacity(
             assert ready.json()["degraded"] == ["redis"]
             down = submit_many(api, headers, BATCH)
             assert wait_all(api, headers, down, timeout=60) == ["done"] * BATCH, worker.log()[-3000:]
-            assert wait_for(lambda: _idle(ctx), timeout=30), worker.log()[-3000:]
+            assert wait_for(lambda: worker_idle(ctx), timeout=30), worker.log()[-3000:]
 
             private_redis.start()
             assert api.get("/readyz").json()["status"] == "ok"
             after = submit_many(api, headers, BATCH * 2)
             assert wait_all(api, headers, after, timeout=60) == ["done"] * BATCH * 2
-            assert wait_for(lambda: _idle(ctx), timeout=30), worker.log()[-3000:]
+            assert wait_for(lambda: worker_idle(ctx), timeout=30), worker.log()[-3000:]
 
             every = ids + down + after
             assert_done_once(ctx, every)
