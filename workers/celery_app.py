@@ -79,7 +79,7 @@ def create_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         # After a broker restart Celery would restore the prefetch count from a pool thread; with the
         # threads pool that thread and the consumer both read the same AMQP socket and deadlock
-        # (reproduced by tests/workers/test_broker_restart.py). Prefetch is 1 anyway.
+        # (reproduced by tests/workers/faults/test_rabbitmq_restart.py). Prefetch is 1 anyway.
         worker_enable_prefetch_count_reduction=False,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"confirm_publish": True},
