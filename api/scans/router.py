@@ -138,10 +138,12 @@ async def create_scan(
     )
     if created:
         try:
-            # Off the event loop: a confirmed publish waits for the broker, and for seconds when it is down.
+            # Off the event loop: a confirmed publish waits for the broker (a second or two at most when
+            # it is down; then the background re-publisher of api.tasks.publisher takes over).
             await run_in_threadpool(runtime.dispatcher.enqueue_scan, scan.id)
         except Exception:
-            # The scan is stored as queued; the beat sweep re-enqueues stuck scans, nothing is lost.
+            # Not expected (publish failures are handed over); the scan is stored as queued and the
+            # beat sweep re-enqueues stuck scans, so nothing is lost.
             log.exception("could not enqueue scan %s; left queued for the stuck-scan sweep", scan.id)
     result_url, events_url = _urls(request, scan.id)
     body = ScanAccepted(id=scan.id, status=scan.status, result_url=result_url, events_url=events_url)
