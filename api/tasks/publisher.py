@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 # The request thread's attempt: a broker blip of a second or two is ridden out in-line.
 REQUEST_RETRY_POLICY = {"max_retries": 3, "interval_start": 0.2, "interval_step": 0.4, "interval_max": 1.0}
+DECLARE_WAIT_SECONDS = 1.0
 REPUBLISH_BACKOFF_START = 0.2
 REPUBLISH_BACKOFF_MAX = 5.0
 
@@ -46,6 +47,7 @@ class ScanPublisher:
     def publish(self, task: str, scan_id: uuid.UUID, queue: str) -> bool:
         """True when the broker confirmed the message; False when it was handed to the re-publisher."""
         try:
+            self._ensure_declared(wait_seconds=DECLARE_WAIT_SECONDS)
             self._send(task, scan_id, queue, connection=None)
         except Exception as exc:
             log.warning("publish of %s %s failed (%s: %s); re-publishing in the background",
@@ -66,16 +68,30 @@ class ScanPublisher:
             left = len(self._pending)
             self._wake.notify_all()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=3)  # daemon thread: a publish to a dead broker is not waited out
         if left:
             log.warning("%d scan(s) not yet published at shutdown; the stuck-scan sweep requeues them", left)
 
     # --- internals ------------------------------------------------------------------------------
-    def _send(self, task: str, scan_id: uuid.UUID, queue: str, connection: Any) -> None:
-        with self._declare_lock:  # once per process, before the first message (it fails alike when down)
+    def _ensure_declared(self, *, wait_seconds: float) -> None:
+        """Declare the topology once per process, before the first message.
+
+        A healthy declaration takes milliseconds; with the broker down it takes seconds to fail, so a
+        request thread that finds another one still declaring after `wait_seconds` hands its scan over
+        instead of queueing behind the lock (-1: wait as long as it takes).
+        """
+        if self._declared:
+            return
+        if not self._declare_lock.acquire(timeout=wait_seconds):
+            raise RuntimeError("the topology is being declared by another thread")
+        try:
             if not self._declared:
                 self._declare(self.app)
                 self._declared = True
+        finally:
+            self._declare_lock.release()
+
+    def _send(self, task: str, scan_id: uuid.UUID, queue: str, connection: Any) -> None:
         self.app.send_task(
             task,
             args=[str(scan_id)],
@@ -107,6 +123,7 @@ class ScanPublisher:
                 task, scan_id, queue = self._pending[0]
             try:
                 # A fresh connection each time: the pooled ones may be the dead ones that failed.
+                self._ensure_declared(wait_seconds=-1)
                 with self.app.connection_for_write() as connection:
                     connection.ensure_connection(max_retries=1, timeout=5)
                     self._send(task, scan_id, queue, connection=connection)
