@@ -39,11 +39,34 @@ BEAT_SCHEDULE = {
 }
 
 
+class WasteCelery(Celery):  # type: ignore[misc]
+    """A Celery app that carries our settings as an attribute, outside `app.conf`.
+
+    `app.conf` is what `celery inspect conf` and `celery report` print; Celery masks only the keys it
+    knows (broker_url, result_backend, *PASS*, ...), so the settings object (database, broker and Redis
+    URLs with their passwords) must not live there.
+    """
+
+    waste_settings: Settings
+
+
+def app_settings(app: Any) -> Settings | None:
+    """The settings of a Celery app built by `create_celery` (None for any other app)."""
+    settings: Settings | None = getattr(app, "waste_settings", None)
+    return settings
+
+
 def create_celery(settings: Settings) -> Celery:
-    app = Celery("waste", include=TASK_MODULES)
+    app = WasteCelery("waste", include=TASK_MODULES)
     app.conf.update(
         broker_url=settings.broker_url or "memory://",
+        # Scan state lives in PostgreSQL: no task stores a result unless its caller asks for one
+        # (`waste.ping`, or `send_task(..., ignore_result=False)` in tests), so Redis being down
+        # neither blocks a publish nor leaves a worker thread stuck storing a result nobody reads.
+        task_ignore_result=True,
         result_backend=settings.redis_url,
+        redis_socket_timeout=5.0,
+        redis_socket_connect_timeout=3.0,
         result_backend_transport_options={"global_keyprefix": settings.redis_prefix},
         task_queues=task_queues(),
         task_default_queue=DEFAULT_QUEUE,
@@ -56,7 +79,7 @@ def create_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         # After a broker restart Celery would restore the prefetch count from a pool thread; with the
         # threads pool that thread and the consumer both read the same AMQP socket and deadlock
-        # (reproduced by tests/workers/test_broker_restart.py). Prefetch is 1 anyway.
+        # (reproduced by tests/workers/faults/test_rabbitmq_restart.py). Prefetch is 1 anyway.
         worker_enable_prefetch_count_reduction=False,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"confirm_publish": True},
@@ -76,7 +99,7 @@ def create_celery(settings: Settings) -> Celery:
         enable_utc=True,
         beat_schedule=BEAT_SCHEDULE,
     )
-    app.conf.waste_settings = settings
+    app.waste_settings = settings
     return app
 
 

@@ -18,6 +18,6 @@ def worker_context(app: Any) -> AppContext:
         with _LOCK:
             context = getattr(app, "waste_context", None)
             if context is None:
-                context = AppContext.from_settings(app.conf.waste_settings)
+                context = AppContext.from_settings(app.waste_settings)
                 app.waste_context = context
     return context

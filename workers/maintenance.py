@@ -23,7 +23,9 @@ def requeue_stuck(self: Any) -> int:
     stuck = maintenance.find_stuck(worker_context(self.app).scans)
     for scan_id, stage in stuck:
         queue = SCAN_POST_QUEUE if stage == "post" else SCAN_ANALYSE_QUEUE
-        self.app.send_task(f"scans.{stage}", args=[str(scan_id)], queue=queue, routing_key=queue)
+        self.app.send_task(
+            f"scans.{stage}", args=[str(scan_id)], queue=queue, routing_key=queue, ignore_result=True
+        )
     return len(stuck)
 
 

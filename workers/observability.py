@@ -24,7 +24,15 @@ from typing import Any
 
 from celery.signals import beat_init, worker_init
 
+from api.settings import Settings
+
 log = logging.getLogger(__name__)
+
+
+def _settings(app: Any) -> Settings | None:
+    from workers.celery_app import app_settings  # not at import time: celery_app imports this module
+
+    return app_settings(app)
 
 
 def touch(path: Path) -> None:
@@ -61,7 +69,8 @@ def start_metrics(worker: Any) -> None:
 
     from workers.context import worker_context
 
-    settings = worker.app.conf.waste_settings
+    settings = _settings(worker.app)
+    assert settings is not None
     telemetry = worker_context(worker.app).telemetry
     for queue in consumed_queues(worker):
         telemetry.worker_info.labels(queue).set(1)
@@ -73,7 +82,7 @@ def start_metrics(worker: Any) -> None:
 
 @worker_init.connect
 def _on_worker_init(sender: Any = None, **_kwargs: Any) -> None:
-    settings = getattr(getattr(sender, "app", None), "conf", {}).get("waste_settings")
+    settings = _settings(getattr(sender, "app", None))
     if settings is None:
         return
     if settings.heartbeat_file is not None:
@@ -84,6 +93,6 @@ def _on_worker_init(sender: Any = None, **_kwargs: Any) -> None:
 
 @beat_init.connect
 def _on_beat_init(sender: Any = None, **_kwargs: Any) -> None:
-    settings = getattr(getattr(sender, "app", None), "conf", {}).get("waste_settings")
+    settings = _settings(getattr(sender, "app", None))
     if settings is not None and settings.heartbeat_file is not None:
         start_heartbeat(settings.heartbeat_file, settings.heartbeat_interval_seconds)

@@ -80,7 +80,7 @@ def _skip_duplicate_replay(task: Any, scan_id: uuid.UUID) -> bool:
     return False
 
 
-@shared_task(bind=True, name="scans.analyse")
+@shared_task(bind=True, name="scans.analyse", ignore_result=True)
 def analyse(self: Any, scan_id: str) -> str:
     sid = uuid.UUID(scan_id)
     runtime = worker_context(self.app).scans
@@ -100,7 +100,7 @@ def analyse(self: Any, scan_id: str) -> str:
     return step.value
 
 
-@shared_task(bind=True, name="scans.post")
+@shared_task(bind=True, name="scans.post", ignore_result=True)
 def post(self: Any, scan_id: str) -> bool:
     sid = uuid.UUID(scan_id)
     if _skip_duplicate_replay(self, sid):

@@ -8,7 +8,7 @@ import socket
 from celery import shared_task
 
 
-@shared_task(name="waste.ping")
+@shared_task(name="waste.ping", ignore_result=False)
 def ping() -> dict[str, object]:
     """Round-trip probe used by health checks and tests: proves a worker consumes the queue."""
     return {"pong": True, "host": socket.gethostname(), "pid": os.getpid()}

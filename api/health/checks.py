@@ -11,6 +11,11 @@ from api.context import AppContext
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
+# Without these the API cannot take a scan (state in PostgreSQL, work through RabbitMQ): a pod
+# with one of them down leaves the load balancer. Redis only backs caches, OAuth states and rate
+# limits, which degrade without it; a Redis outage must not take every API pod out of rotation.
+REQUIRED = frozenset({"database", "broker"})
+
 
 class NotMigrated(Exception):
     """The database answers but lacks migrations this code needs: serving it would 500."""

@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse
 
 from api import __version__
 from api.deps import ContextDep
-from api.health.checks import run_checks
+from api.health.checks import REQUIRED, run_checks
 from api.metrics import internal_caller
 
 router = APIRouter(tags=["health"])
@@ -20,19 +20,24 @@ def healthz() -> dict[str, str]:
 
 @router.get(
     "/readyz",
-    responses={503: {"description": "A dependency is down; the failing component is named"}},
+    responses={503: {"description": "A required dependency is down; the failing component is named"}},
 )
 async def readyz(context: ContextDep, request: Request) -> JSONResponse:
-    """Readiness: the database (migrated to this code's heads), and the broker and Redis when configured.
+    """Readiness: 503 when the database (migrated to this code's heads) or the broker is down
+    (`failing`); 200 with status `degraded` when only Redis is (`degraded`: caches and rate limits
+    suffer, scans still flow).
 
     In production only a bearer of `WASTE_METRICS_TOKEN` sees which check failed and why; anyone
     else gets the status alone (`api.metrics.internal_caller`).
     """
     checks: dict[str, Any] = await run_in_threadpool(run_checks, context)
-    failing = [name for name, result in checks.items() if not result["ok"]]
+    down = [name for name, result in checks.items() if not result["ok"]]
+    failing = [name for name in down if name in REQUIRED]
+    degraded = [name for name in down if name not in REQUIRED]
     body = {
-        "status": "ok" if not failing else "unavailable",
+        "status": "unavailable" if failing else "degraded" if degraded else "ok",
         "failing": failing,
+        "degraded": degraded,
         "checks": checks,
     }
     visible = body if internal_caller(request, context.settings) else {"status": body["status"]}

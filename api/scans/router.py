@@ -14,6 +14,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import UploadFile
 
 from api.auth.deps import CurrentUser
@@ -141,10 +142,12 @@ async def create_scan(
     )
     if created:
         try:
-            # Off the event loop: a confirmed publish waits for the broker, and for seconds when it is down.
+            # Off the event loop: a confirmed publish waits for the broker (a second or two at most when
+            # it is down; then the background re-publisher of api.tasks.publisher takes over).
             await run_in_threadpool(runtime.dispatcher.enqueue_scan, scan.id)
         except Exception:
-            # The scan is stored as queued; the beat sweep re-enqueues stuck scans, nothing is lost.
+            # Not expected (publish failures are handed over); the scan is stored as queued and the
+            # beat sweep re-enqueues stuck scans, so nothing is lost.
             log.exception("could not enqueue scan %s; left queued for the stuck-scan sweep", scan.id)
     result_url, events_url = _urls(request, scan.id)
     body = ScanAccepted(id=scan.id, status=scan.status, result_url=result_url, events_url=events_url)
@@ -236,24 +239,38 @@ def _sse(event_id: int, stage: str, data: dict[str, Any]) -> str:
 async def scan_events(
     scan_id: uuid.UUID,
     context: ContextDep,
-    session: SessionDep,
     user: CurrentUser,
     last_event_id: Annotated[int, Header(alias="Last-Event-ID")] = 0,
 ) -> StreamingResponse:
-    """Server-sent events per stage (queued, analysing, grounding, done/failed); resumable."""
-    await run_in_threadpool(service.get_owned_scan, session, user.id, scan_id)
+    """Server-sent events per stage (queued, analysing, grounding, done/failed); resumable.
+
+    A stream lives up to 300 s: it holds no pooled connection while it waits. The ownership check
+    and each poll open a short session of their own and close it (the request's session would keep
+    its read transaction, and so a connection, "idle in transaction" until the stream ends).
+    """
     factory = context.session_factory
+
+    def check_owner() -> None:
+        with factory() as s:
+            service.get_owned_scan(s, user.id, scan_id)
 
     def poll(after: int) -> list[tuple[int, str, str | None]]:
         with factory() as s:
             return [(e.id, e.stage, e.detail) for e in service.events_after(s, scan_id, after)]
+
+    await run_in_threadpool(check_owner)
 
     async def stream() -> AsyncIterator[str]:
         after = last_event_id
         deadline = time.monotonic() + EVENTS_MAX_SECONDS
         yield "retry: 1000\n\n"
         while time.monotonic() < deadline:
-            for event_id, stage, detail in await run_in_threadpool(poll, after):
+            try:
+                events = await run_in_threadpool(poll, after)
+            except SQLAlchemyError as exc:  # pool busy or database down: the headers are sent, poll again
+                log.info("scan %s events: poll failed (%s), retrying", scan_id, type(exc).__name__)
+                events = []
+            for event_id, stage, detail in events:
                 after = event_id
                 yield _sse(event_id, stage, {"scan_id": str(scan_id), "stage": stage, "detail": detail})
                 if stage in FINAL_STATUSES:

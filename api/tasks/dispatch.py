@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from api.analyser.base import PermanentAnalyserError, TransientAnalyserError
 from api.scans import pipeline
+from api.tasks.publisher import ScanPublisher
 
 if TYPE_CHECKING:
     from api.context import AppContext
@@ -80,27 +81,20 @@ class InProcessDispatcher:
 
 
 class CeleryDispatcher:
-    """With `WASTE_BROKER_URL`: publish to the durable `scan.analyse` queue (confirmed publish)."""
+    """With `WASTE_BROKER_URL`: publish to the durable `scan.analyse` queue (see api.tasks.publisher)."""
 
     def __init__(self, context: AppContext) -> None:
         from workers.celery_app import create_celery
         from workers.queues import declare_topology
 
         self.app: Any = create_celery(context.settings)
-        self._declared = False
-        self._declare = declare_topology
-        self._lock = threading.Lock()
+        self.publisher = ScanPublisher(self.app, declare=declare_topology)
 
     def enqueue_scan(self, scan_id: uuid.UUID) -> None:
-        with self._lock:
-            if not self._declared:
-                self._declare(self.app)
-                self._declared = True
-        self.app.send_task(
-            ANALYSE_TASK, args=[str(scan_id)], queue="scan.analyse", task_id=f"analyse-{scan_id}"
-        )
+        self.publisher.publish(ANALYSE_TASK, scan_id, "scan.analyse")
 
     def close(self) -> None:
+        self.publisher.close()
         self.app.close()
 
 

@@ -163,10 +163,10 @@ def test_beat_requeues_a_stuck_scan(api: TestClient, fake_openai: FakeOpenAI) ->
         )  # fmt: skip
         session.add(stuck)
     celery = ctx.scans.dispatcher.app
-    assert celery.send_task("maintenance.requeue_stuck").get(timeout=20) == 1
+    assert celery.send_task("maintenance.requeue_stuck", ignore_result=False).get(timeout=20) == 1
     scan = wait_for_scan(api, headers, str(stuck.id), timeout=20)
     assert scan["status"] == "done" and fake_openai.count == 1
-    stats = celery.send_task("maintenance.daily_stats").get(timeout=20)
+    stats = celery.send_task("maintenance.daily_stats", ignore_result=False).get(timeout=20)
     assert stats[-1]["done"] >= 1
 
 
@@ -267,5 +267,5 @@ def test_dlq_replay_reopens_the_failed_scan_once(
 
     # An ordinary redelivery of the finished scan (no replay header) still does nothing.
     celery = api.app.state.context.scans.dispatcher.app  # type: ignore[attr-defined]
-    assert celery.send_task("scans.analyse", args=[scan_id]).get(timeout=20) == "stop"
+    assert celery.send_task("scans.analyse", args=[scan_id], ignore_result=False).get(timeout=20) == "stop"
     assert fake_openai.count == 4 and _row(api, scan_id).status == "done"

@@ -45,9 +45,24 @@ def test_readyz_names_the_failing_components(app_for: Callable[..., TestClient])
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
-    assert sorted(body["failing"]) == ["broker", "redis"]
+    assert body["failing"] == ["broker"]
+    assert body["degraded"] == ["redis"]
     assert body["checks"]["database"]["ok"] is True
     assert "error" in body["checks"]["broker"]
+
+
+def test_readyz_with_only_redis_down_is_degraded_not_unready(
+    app_for: Callable[..., TestClient], broker_url: str, migrated_postgres_url: str
+) -> None:
+    """Redis backs caches and rate limits only: its outage must not take every API pod out of rotation."""
+    client = app_for(
+        database_url=migrated_postgres_url, broker_url=broker_url, redis_url="redis://127.0.0.1:1/0"
+    )
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["status"], body["failing"], body["degraded"]) == ("degraded", [], ["redis"])
+    assert body["checks"]["redis"]["ok"] is False
 
 
 def test_readyz_with_real_broker_and_redis(

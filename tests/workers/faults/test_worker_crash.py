@@ -14,6 +14,7 @@ from api.scans.models import Scan, ScanEvent
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, wait_for_scan
+from tests.workers.faults.flow import assert_done_once, submit_many, wait_all
 from tests.workers.support import CeleryWorker, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -45,3 +46,20 @@ def test_sigkill_mid_task_is_redelivered_and_completes_once(
         ).all()
     assert stages == ["queued", "analysing", "grounding", "done"]
     assert len(scan["result"]["items"]) == 1
+
+
+def test_sigkill_with_a_batch_in_flight_finishes_every_scan_once(
+    api: TestClient, fake_openai: FakeOpenAI, start_worker: Callable[..., CeleryWorker]
+) -> None:
+    """Only the calls in flight at the kill are repeated; every scan still finishes exactly once."""
+    fake_openai.slow_seconds = 3.0
+    fake_openai.script("slow", "slow")
+    first = start_worker(concurrency=2)
+    headers = login(api, "crash-batch")
+    ids = submit_many(api, headers, 6)
+    assert wait_for(lambda: fake_openai.count == 2, timeout=20), first.log()
+    first.kill()
+    start_worker(concurrency=2)
+    assert wait_all(api, headers, ids, timeout=60) == ["done"] * 6
+    assert_done_once(api.app.state.context, ids)  # type: ignore[attr-defined]
+    assert fake_openai.count == 6 + 2  # the two calls that died with the worker were made again
