@@ -71,6 +71,9 @@ def runtime_env(image_venv: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "WASTE_DATA_DIR": str(tmp_path / "data"),
         "WASTE_DATABASE_URL": database,
+        # As the chart sets them: the production profile, a real secret (the placeholder is refused).
+        "WASTE_ENV": "production",
+        "WASTE_JWT_SECRET": "image-test-" + "s" * 40,
     }
     yield env
     services.drop_postgres_database(server, database)
