@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -270,9 +271,13 @@ def test_nearby_points_list_and_map_from_a_local_tile_server(
     assert "월 09:00–18:00" in text
     link = points.first.get_by_role("link", name="카카오맵에서 보기")
     assert link.get_attribute("href").startswith("https://map.kakao.com/link/map/")
-    page.wait_for_function(
-        "[...document.querySelectorAll('.map img.tile')].every(i => i.complete && i.naturalWidth)"
-    )
+    # Polled from here: page.evaluate is exempt from the page's CSP, wait_for_function's in-page
+    # polling is not (script-src 'self' refuses its eval when the first check is not yet true).
+    tiles_loaded = "[...document.querySelectorAll('.map img.tile')].every(i => i.complete && i.naturalWidth)"
+    deadline = time.monotonic() + 30
+    while not page.evaluate(tiles_loaded):
+        assert time.monotonic() < deadline, "map tiles did not load"
+        page.wait_for_timeout(100)
     assert page.locator(".map .marker").count() == points.count()
     assert any(request.path.startswith("/tiles/") for request, _ in httpserver.log)
     web.shots("nearby-map")
