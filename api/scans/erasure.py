@@ -21,8 +21,8 @@ import uuid
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from api.errors import ApiError
 from api.scans.models import Scan, ScanEvent, ScanFeedback
+from api.uploads.erasure import erasure_storage_unavailable
 from api.uploads.models import Upload
 from api.uploads.storage import Storage
 
@@ -56,10 +56,5 @@ def erase_user_scans(session: Session, *, user_id: uuid.UUID, storage: Storage) 
             storage.delete(key)
         except Exception as exc:  # StorageUnavailable (S3), OSError (local disk), ...
             log.warning("account deletion of %s stopped: could not delete %s: %s", user_id, key, exc)
-            raise ApiError(
-                503,
-                "stored images could not be deleted; the account was not deleted, try again later",
-                code="storage_unavailable",
-                headers={"Retry-After": "30"},
-            ) from None
+            raise erasure_storage_unavailable() from None
     return len(keys)

@@ -17,6 +17,16 @@ from api.uploads.storage import Storage
 log = logging.getLogger(__name__)
 
 
+def erasure_storage_unavailable() -> ApiError:
+    """What an account deletion answers when storage refuses a delete (it rolls back, retry later)."""
+    return ApiError(
+        503,
+        "stored images could not be deleted; the account was not deleted, try again later",
+        code="storage_unavailable",
+        headers={"Retry-After": "30"},
+    )
+
+
 def erase_user_objects(storage: Storage, user_id: uuid.UUID, prefixes: Iterable[str]) -> int:
     """Delete everything under `prefixes`; the number of objects deleted."""
     deleted = 0
@@ -25,10 +35,5 @@ def erase_user_objects(storage: Storage, user_id: uuid.UUID, prefixes: Iterable[
             deleted += storage.delete_prefix(prefix)
         except Exception as exc:  # StorageUnavailable (S3), OSError (local disk), ...
             log.warning("account deletion of %s stopped: could not delete %s*: %s", user_id, prefix, exc)
-            raise ApiError(
-                503,
-                "stored images could not be deleted; the account was not deleted, try again later",
-                code="storage_unavailable",
-                headers={"Retry-After": "30"},
-            ) from None
+            raise erasure_storage_unavailable() from None
     return deleted

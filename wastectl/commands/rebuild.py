@@ -128,6 +128,7 @@ def rebuild(
     from wastectl.cluster.inventory import cluster_dir
     from wastectl.cluster.service import parse_extra_vars
     from wastectl.guard import require_named_cluster, require_same_cluster
+    from wastectl.rebuild.deploy_stage import check_deploy_inputs
     from wastectl.rebuild.pipeline import execute, plan
     from wastectl.rebuild.stages import Context, DeploySpec, StageFailed
     from wastectl.rebuild.state import RebuildState, Status
@@ -175,6 +176,8 @@ def rebuild(
     )
     state = RebuildState.load(cluster, cluster_dir(cluster) / "rebuild.json")
     steps = plan(state, ctx, from_=from_, only=only)
+    if ctx.deploy is not None and any(s.stage is Stage.deploy and s.run for s in steps):
+        check_deploy_inputs(ctx.deploy)  # a bad -f/--set/--chart: exit 2 now, not after bootstrap
     rows = [[s.stage, "run" if s.run else "skip", s.reason] for s in steps]
     if dry_run:
         printer.result(

@@ -79,6 +79,13 @@ def deploy_inputs(ctx: Context) -> dict[str, Any]:
     }
 
 
+def check_deploy_inputs(spec: DeploySpec) -> None:
+    """Local checks only (values files, --set, the chart and its schema): UsageError when wrong."""
+    from wastectl.deploy.values import build_values, check_schema
+
+    check_schema(spec.chart, build_values(list(spec.values), list(spec.sets), spec.tag))
+
+
 def deploy(ctx: Context) -> str:
     from wastectl.deploy.rollout import RolloutWatch
     from wastectl.deploy.service import DeployRequest

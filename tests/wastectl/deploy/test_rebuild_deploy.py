@@ -98,3 +98,28 @@ def test_no_deploy_leaves_the_stage_out(
     plan = {s["stage"]: s for s in run.json()["data"]["plan"]}
     assert plan["deploy"]["run"] is False and "--no-deploy" in plan["deploy"]["reason"]
     assert cluster.objects("deployments", "waste") == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--set", "nokeyvalue"), "--set 'nokeyvalue' is not key=value"),
+        (("--values", "/nonexistent/values.yaml"), "cannot read values file /nonexistent/values.yaml"),
+        (("--set", "api.replicas=-1"), "values violate the chart's values.schema.json"),
+        (("--chart", "/tmp"), "/tmp is not a Helm chart"),
+    ],
+)
+def test_bad_deploy_input_is_exit_2_before_any_stage_runs(
+    *,
+    extra: tuple[str, str],
+    message: str,
+    cluster: FakeCluster,
+    kubeconfig: Path,
+    inventory: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run = _rebuild(capsys, inventory, "--tag", "v1", *extra)
+    assert run.code == 2, run.err
+    assert message in run.err
+    assert "==> deploy" not in run.err
+    assert cluster.objects("deployments", "waste") == []
