@@ -44,7 +44,7 @@ def read_queues(broker_url: str, queues: Iterable[str]) -> dict[str, tuple[int, 
 
 class QueueCollector(Collector):
     def __init__(self, broker_url: str) -> None:
-        from workers.queues import WORK_QUEUES, dlq_name
+        from api.tasks.names import WORK_QUEUES, dlq_name
 
         self.broker_url = broker_url
         self.queues = [*WORK_QUEUES, *(dlq_name(q) for q in WORK_QUEUES)]

@@ -14,26 +14,22 @@ from typing import Any
 
 import kombu
 
+from api.tasks.names import WORK_QUEUES, QueueName, dlq_name
+
 _kombu: Any = kombu  # kombu ships no complete type information
 Exchange = _kombu.Exchange
 Queue = _kombu.Queue
 
-DEFAULT_QUEUE = "default"
-SCAN_ANALYSE_QUEUE = "scan.analyse"
-SCAN_POST_QUEUE = "scan.post"
-BATCH_QUEUE = "batch"
-WORK_QUEUES = (SCAN_ANALYSE_QUEUE, SCAN_POST_QUEUE, BATCH_QUEUE, DEFAULT_QUEUE)
-DLQ_SUFFIX = ".dlq"
+DEFAULT_QUEUE = QueueName.default.value
+SCAN_ANALYSE_QUEUE = QueueName.scan_analyse.value
+SCAN_POST_QUEUE = QueueName.scan_post.value
+BATCH_QUEUE = QueueName.batch.value
 DLQ_TTL_MS = 7 * 24 * 3600 * 1000
 # Set by `wastectl queues dlq replay` on every message it moves back: the task re-opens its failed scan.
 REPLAY_HEADER = "x-waste-replay"
 
 default_exchange = Exchange("waste", type="direct", durable=True)
 dead_letter_exchange = Exchange("waste.dlx", type="direct", durable=True)
-
-
-def dlq_name(queue: str) -> str:
-    return queue + DLQ_SUFFIX
 
 
 def _work_queue(name: str) -> Any:
@@ -51,13 +47,13 @@ def _work_queue(name: str) -> Any:
 
 def task_queues() -> list[Any]:
     """The queues workers consume (DLQs deliberately absent)."""
-    return [_work_queue(name) for name in WORK_QUEUES]
+    return [_work_queue(name.value) for name in WORK_QUEUES]
 
 
 def dead_letter_queues() -> list[Any]:
     return [
         Queue(
-            dlq_name(name),
+            dlq_name(name.value),
             dead_letter_exchange,
             routing_key=name,
             durable=True,
@@ -69,7 +65,7 @@ def dead_letter_queues() -> list[Any]:
 
 def worker_queues() -> list[str]:
     """The queues a general-purpose worker consumes (dead-letter queues are never consumed)."""
-    return list(WORK_QUEUES)
+    return [name.value for name in WORK_QUEUES]
 
 
 def declare_topology(app: Any) -> None:

@@ -21,8 +21,9 @@ from celery.exceptions import Reject
 
 from api.analyser.base import PermanentAnalyserError, TransientAnalyserError
 from api.scans import pipeline
+from api.tasks.names import WORK_QUEUES
 from workers.context import worker_context
-from workers.queues import REPLAY_HEADER, SCAN_POST_QUEUE, WORK_QUEUES
+from workers.queues import REPLAY_HEADER, SCAN_POST_QUEUE
 
 log = logging.getLogger(__name__)
 

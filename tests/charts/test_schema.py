@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from api.tasks.names import WORK_QUEUES
 from tests.charts.support import CHART, render
-from workers.queues import WORK_QUEUES
 
 GROUP = {
     "queues": ["batch"], "pool": "threads", "concurrency": 1, "replicas": 1,

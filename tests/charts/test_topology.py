@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+from api.tasks.names import WORK_QUEUES, dlq_name
 from tests.charts.support import CHART, RELEASE, VALUE_SETS, by_kind, render
 from workers import topology
-from workers.queues import WORK_QUEUES, dlq_name, task_queues
+from workers.queues import task_queues
 
 
 def test_committed_topology_file_matches_workers_queues() -> None:

@@ -18,12 +18,12 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from api.tasks.names import WORK_QUEUES, dlq_name
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, wait_for_scan
 from tests.charts.promql import dashboard_queries, metric_names, rule_queries
 from tests.workers.support import CeleryWorker, purge, wait_for
-from workers.queues import WORK_QUEUES, dlq_name
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 

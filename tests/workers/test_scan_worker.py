@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 
 from api.db import session_scope
 from api.scans.models import Scan, ScanEvent
+from api.tasks.names import WORK_QUEUES, dlq_name
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, wait_for_scan
 from tests.workers.support import CeleryWorker, purge, queue_depth, wait_for
-from workers.queues import WORK_QUEUES, dlq_name
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 

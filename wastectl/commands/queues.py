@@ -24,7 +24,8 @@ app.add_typer(dlq_app, name="dlq")
 
 
 def _topology() -> tuple[tuple[str, ...], str, str]:
-    from workers.queues import DLQ_SUFFIX, WORK_QUEUES, default_exchange
+    from api.tasks.names import DLQ_SUFFIX, WORK_QUEUES
+    from workers.queues import default_exchange
 
     return WORK_QUEUES, DLQ_SUFFIX, str(default_exchange.name)
 

@@ -144,9 +144,9 @@ def workloads(kube: KubeClient, target: Target) -> tuple[list[WorkloadRow], list
 
 
 def _queues(report: StatusReport) -> None:
+    from api.tasks.names import DLQ_SUFFIX, WORK_QUEUES
     from wastectl import settings as cli_settings
     from wastectl.queues.management import list_pidbox_workers, list_queues, target_from
-    from workers.queues import DLQ_SUFFIX, WORK_QUEUES
 
     settings = cli_settings.load()
     if not settings.broker_url:
