@@ -97,6 +97,29 @@ HEADER = (
 )
 
 
+def worker_capacity_section() -> list[str]:
+    capacity = load("worker_capacity")
+    if not capacity:
+        return []
+    lines = [
+        f"### One `scan.analyse` worker process ({capacity['started']} UTC, model median"
+        f" {capacity['model_median_s']:g} s, p90 {capacity['model_p90_s']:g} s, load average"
+        f" {capacity['loadavg_before'][0]:.1f})",
+        "",
+        "| threads | backlog | sustained /s | sustained /min | whole drain /s | threads / mean latency |"
+        " CPU ms/scan | CPU ceiling /s | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in capacity["rows"]:
+        lines.append(
+            f"| {row['concurrency']} | {row['backlog']} | {row['steady_per_s']:g} |"
+            f" {row['steady_per_min']:g} | {row['overall_per_s']:g} | {row['littles_law_per_s']:g} |"
+            f" {row['cpu_ms_per_scan']:g} |"
+            f" {row['cpu_ceiling_per_s']:g} | {row['peak_rss_mb']:g} |"
+        )
+    return [*lines, ""]
+
+
 def section() -> str:
     lines: list[str] = []
     names = ("scan_sustained", "scan_sustained_ticket", "scan_vus250", "scan_quick", "scan_quick_ticket")
@@ -124,6 +147,7 @@ def section() -> str:
         lines += ["", f"Highest sustained rate: **{search['highest_sustained_per_min']:g} scans/min**.", ""]
         lines += plot_search(search)
         lines.append("")
+    lines += worker_capacity_section()
     endpoints = load("api_endpoints")
     if endpoints:
         lines += [
