@@ -81,6 +81,14 @@ def plot_search(search: dict[str, Any]) -> list[str]:
     return ["![sustained-rate search](benchmarks/search.png)"]
 
 
+def cpu_text(cpu: dict[str, float] | None) -> str:
+    return ", ".join(f"{name} {ms:g}" for name, ms in cpu.items()) if cpu else "?"
+
+
+def load_text(load: list[float] | None) -> str:
+    return f"{load[0]:.1f}" if load else "?"
+
+
 def run_row(run: dict[str, Any]) -> str:
     s, e, o = run["submit_ms"], run["e2e_s"], run["overhead_ms"]
     return (
@@ -132,8 +140,9 @@ def section() -> str:
                 f"- {run['name']} ({run['started']} UTC): model median {cfg.get('model_median_s')} s, "
                 f"p90 {cfg.get('model_p90_s')} s; `scan.analyse` threads "
                 f"{cfg.get('analyse_concurrency')}; uvicorn workers {cfg.get('api_workers')}; "
-                f"CPU ms per scan {run.get('cpu_ms_per_scan', '?')}; "
-                f"load average {run.get('loadavg_before', '?')} -> {run.get('loadavg_after', '?')}"
+                f"CPU ms per scan {cpu_text(run.get('cpu_ms_per_scan'))}; "
+                f"load average {load_text(run.get('loadavg_before'))} -> "
+                f"{load_text(run.get('loadavg_after'))}"
             )
         lines.append("")
         for run in runs:
