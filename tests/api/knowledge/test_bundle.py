@@ -38,13 +38,38 @@ def test_at_least_sixty_items_each_fully_described() -> None:
 
 
 def test_region_dependent_guidance_says_to_check_locally() -> None:
-    """Where the district decides, the text the user sees must send them to local guidance."""
+    """Every region-dependent category and item says, in the bin, steps or mistakes the user reads,
+    to check the district's rule (지자체, 구청, 주민센터, 동네 or district): that text is what a user
+    gets wherever regions.yaml has no rule for their 시군구, which is most of the country for every
+    item, so it is required of the items with district rules too."""
     local = re.compile(r"지자체|구청|주민센터|동네|district")
     bundle = load_bundle()
     for entry in [*bundle.categories, *bundle.items]:
         text = " ".join([entry.bin, *entry.steps, *entry.mistakes])
         if entry.region_dependent:
             assert local.search(text), f"{entry.id} is region dependent but never says to check locally"
+
+
+#: Items with at least one per-시군구 rule in regions.yaml (each citing that district's page). The
+#: other region-dependent items have no district source yet: national rule plus "check locally".
+ITEMS_WITH_DISTRICT_RULES = {
+    "courier_bag", "plastic_bag", "insulated_pouch", "power_bank", "butane_canister", "spray_can",
+    "gas_cylinder_camping", "styrofoam_box", "packaging_foam", "loose_fill_foam", "mercury_thermometer",
+    "paint_can", "clothes", "curtain_carpet", "battery_household", "broken_glass", "paper_cup", "shells",
+}  # fmt: skip
+
+
+def test_district_rules_that_replace_the_bin_or_steps_are_on_region_dependent_items() -> None:
+    """A district replacing the bin or steps of an item marked national would contradict its text (a
+    district's `note` may add to any item, e.g. 관악구 on coloured film); the list only grows."""
+    bundle = load_bundle()
+    for override in bundle.regions:
+        item = bundle.item(override.item_id)
+        assert item is not None
+        if override.bin or override.steps:
+            assert item.region_dependent, f"{item.id}: {override.sigungu} replaces a national rule"
+    with_rules = {override.item_id for override in bundle.regions}
+    assert with_rules >= ITEMS_WITH_DISTRICT_RULES, sorted(ITEMS_WITH_DISTRICT_RULES - with_rules)
 
 
 def test_lookup_and_cached_loading() -> None:
