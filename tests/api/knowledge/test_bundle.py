@@ -101,6 +101,34 @@ def test_every_item_cites_an_official_source() -> None:
     assert blog_only <= WITHOUT_OFFICIAL_SOURCE, f"cite an official source for {sorted(blog_only)}"
 
 
+#: Items whose only official citation is the item dictionary's index page or the ministry's item
+#: dataset, not a page about the item: the project's material (shared/domain) has no item or
+#: district page for them yet. Their 분리배출.kr `dictionaryView.do?niIdx=` page is the next
+#: citation to add. This list only shrinks.
+ONLY_INDEX_OR_DATASET = {
+    "face_mask", "lipstick", "cushion_compact", "mascara_eyeliner", "disposable_razor", "soap_bar",
+    "contact_lens", "eyeglasses", "pacifier", "silicone_item", "shower_filter", "shoe_insole",
+    "phone_case", "melamine_dish", "plastic_toy", "matches", "fireworks", "dry_ice", "jewellery",
+    "magnet_sticker", "chip_canister", "pencil_crayon", "eraser_glue", "cassette_video_tape", "sports_ball",
+}  # fmt: skip
+GENERIC_SOURCES = {"bunri_dictionary", "mcee_item_service"}
+
+
+def test_items_citing_only_the_dictionary_index_or_the_dataset_do_not_grow() -> None:
+    import yaml
+
+    from api.knowledge.loader import DATA_DIR
+
+    sources = yaml.safe_load((DATA_DIR / "sources.yaml").read_text(encoding="utf-8"))["sources"]
+    generic_only = set()
+    for path in DATA_DIR.glob("items_*.yaml"):
+        for record in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]:
+            official = {key for key in record["sources"] if not sources[key].get("secondary")}
+            if official <= GENERIC_SOURCES:
+                generic_only.add(record["id"])
+    assert generic_only <= ONLY_INDEX_OR_DATASET, f"cite an item or district page for {sorted(generic_only)}"
+
+
 def test_no_internal_ids_in_user_visible_text() -> None:
     bundle = load_bundle()
     ids = {i.id for i in bundle.items} | set(bundle.category_ids())
@@ -111,3 +139,13 @@ def test_no_internal_ids_in_user_visible_text() -> None:
             texts += [condition.bin, *condition.steps, *condition.mistakes, condition.hazard or ""]
         leaked = {i for i in snake for t in texts if i in t}
         assert not leaked, f"{item.id}: internal id(s) {leaked} in user-visible text"
+
+
+def test_a_district_rule_is_found_by_its_districts_name_and_only_there() -> None:
+    bundle = load_bundle()
+    cup = bundle.region_override("paper_cup", "서울특별시", "금천구")
+    assert cup is not None and cup.bin is not None and "종이류" in cup.bin
+    shells = bundle.region_override("shells", "인천광역시", "연수구")
+    assert shells is not None and shells.note is not None and "게 껍데기" in shells.note
+    assert bundle.region_override("paper_cup", "서울특별시", "관악구") is None
+    assert bundle.region_override("shells", None, None) is None
