@@ -3,7 +3,7 @@ description, so the model picks an *item*, not only one of the 18 categories.
 
 One line per category, the category id named once, then its items as `item_id 한국어 이름`:
 
-    carton: milk_carton 우유팩, sterile_carton 멸균팩, ...
+    carton: milk_carton 우유팩, aseptic_carton 멸균팩
 
 The Korean name is the description; aliases are left out (each added ~4.9 o200k tokens, 1,572 over
 324 items, and most repeated a word of the name). Grouping costs less than one `id: 이름` line per
