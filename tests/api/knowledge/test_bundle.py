@@ -55,7 +55,10 @@ def test_region_dependent_guidance_says_to_check_locally() -> None:
 ITEMS_WITH_DISTRICT_RULES = {
     "courier_bag", "plastic_bag", "insulated_pouch", "power_bank", "butane_canister", "spray_can",
     "gas_cylinder_camping", "styrofoam_box", "packaging_foam", "loose_fill_foam", "mercury_thermometer",
-    "paint_can", "clothes", "curtain_carpet", "battery_household", "broken_glass", "paper_cup", "shells",
+    "paint_can", "paint_thinner", "antifreeze_engine_oil", "pesticide", "household_chemicals",
+    "syringe_needle", "clothes", "curtain_carpet", "battery_household", "broken_glass", "drinking_glass",
+    "crystal_glass", "heat_resistant_glass", "mirror", "ceramics", "ceramic_mug", "paper_cup", "shells",
+    "shrimp_shell",
 }  # fmt: skip
 
 
@@ -145,7 +148,9 @@ def test_a_district_rule_is_found_by_its_districts_name_and_only_there() -> None
     bundle = load_bundle()
     cup = bundle.region_override("paper_cup", "서울특별시", "금천구")
     assert cup is not None and cup.bin is not None and "종이류" in cup.bin
-    shells = bundle.region_override("shells", "인천광역시", "연수구")
-    assert shells is not None and shells.note is not None and "게 껍데기" in shells.note
+    shells = bundle.region_override("shells", "대구광역시", "서구")
+    assert shells is not None and shells.note is not None and "갑각류" in shells.note
+    sack = bundle.region_override("ceramics", "전북특별자치도", "군산시")
+    assert sack is not None and sack.bin is not None and "마대" in sack.bin
     assert bundle.region_override("paper_cup", "서울특별시", "관악구") is None
     assert bundle.region_override("shells", None, None) is None
