@@ -105,14 +105,15 @@ def test_every_item_cites_an_official_source() -> None:
 
 
 #: Items whose only official citation is the item dictionary's index page or the ministry's item
-#: dataset, not a page about the item: the project's material (shared/domain) has no item or
-#: district page for them yet. Their 분리배출.kr `dictionaryView.do?niIdx=` page is the next
-#: citation to add. This list only shrinks.
+#: dataset, not a page about the item: no official item or district page for them has been found
+#: yet (shared/domain has none; searches of stored public pages found news and blogs only).
+#: Their 분리배출.kr `dictionaryView.do?niIdx=` page is the next citation to add. This list only
+#: shrinks.
 ONLY_INDEX_OR_DATASET = {
-    "face_mask", "lipstick", "cushion_compact", "mascara_eyeliner", "disposable_razor", "soap_bar",
-    "contact_lens", "eyeglasses", "pacifier", "silicone_item", "shower_filter", "shoe_insole",
-    "phone_case", "melamine_dish", "plastic_toy", "matches", "fireworks", "dry_ice", "jewellery",
-    "magnet_sticker", "chip_canister", "pencil_crayon", "eraser_glue", "cassette_video_tape", "sports_ball",
+    "cushion_compact", "disposable_razor", "soap_bar", "contact_lens", "eyeglasses", "pacifier",
+    "silicone_item", "shower_filter", "shoe_insole", "phone_case", "melamine_dish", "plastic_toy",
+    "matches", "fireworks", "dry_ice", "jewellery", "magnet_sticker", "chip_canister", "pencil_crayon",
+    "eraser_glue", "cassette_video_tape", "sports_ball",
 }  # fmt: skip
 GENERIC_SOURCES = {"bunri_dictionary", "mcee_item_service"}
 
