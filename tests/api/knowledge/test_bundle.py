@@ -53,7 +53,7 @@ def test_region_dependent_guidance_says_to_check_locally() -> None:
 #: Items with at least one per-시군구 rule in regions.yaml (each citing that district's page). The
 #: other region-dependent items have no district source yet: national rule plus "check locally".
 ITEMS_WITH_DISTRICT_RULES = {
-    "courier_bag", "plastic_bag", "insulated_pouch", "power_bank", "butane_canister", "spray_can",
+    "courier_bag", "plastic_bag", "insulated_pouch", "butane_canister", "spray_can",
     "gas_cylinder_camping", "styrofoam_box", "packaging_foam", "loose_fill_foam", "mercury_thermometer",
     "paint_can", "paint_thinner", "antifreeze_engine_oil", "pesticide", "household_chemicals",
     "syringe_needle", "clothes", "curtain_carpet", "battery_household", "broken_glass", "drinking_glass",
