@@ -87,7 +87,6 @@ def health(
             envvar="WASTECTL_HEALTH_KUBECONFIG",
         ),
     ] = None,
-    root_prefix: Annotated[str, typer.Option(hidden=True, envvar="WASTECTL_ROOT_PREFIX")] = "",
     output: OutputOption = OutputFormat.table,
 ) -> int:
     """Run named checks (node over SSH, cluster via the Kubernetes API, app) in parallel and score them.
@@ -136,7 +135,6 @@ def health(
         redis_url=redis_url,
         rabbitmq_api=rabbitmq_api,
         accept_new=fleet.accept_new,
-        root_prefix=root_prefix,
         node_names=tuple(node or ()),
         role=role,
         readonly_kubeconfig=readonly_kubeconfig,

@@ -79,7 +79,6 @@ def reset(
         Path | None,
         typer.Option(help="Kubeconfig (default: fetched from the master).", envvar="WASTECTL_KUBECONFIG"),
     ] = None,
-    root_prefix: Annotated[str, typer.Option(hidden=True, envvar="WASTECTL_ROOT_PREFIX")] = "",
     output: OutputOption = OutputFormat.table,
 ) -> int:
     """Reset NODE (or every node) like `kubeadm reset` plus the cleanup kubeadm leaves behind.
@@ -109,7 +108,7 @@ def reset(
     nodes = _order(inventory, target)
     printer = Printer("reset", output)
     use_api = not (skip_drain and keep_node)
-    steps = reset_steps(root_prefix)  # "{node}" in the (test-only) prefix is filled per node
+    steps = reset_steps()
     if dry_run:
         return _dry_run(
             printer, inventory, nodes, steps, use_api=use_api, skip_drain=skip_drain, keep_node=keep_node
@@ -124,9 +123,7 @@ def reset(
         from wastectl.kube.connect import open_api
 
         try:
-            kube = open_api(
-                inventory, kubeconfig=kubeconfig, accept_new=fleet.accept_new, root_prefix=root_prefix
-            )
+            kube = open_api(inventory, kubeconfig=kubeconfig, accept_new=fleet.accept_new)
         except WastectlError as exc:
             raise WastectlError(
                 f"cannot reach the Kubernetes API to drain: {exc.message}",
@@ -169,7 +166,6 @@ def reset(
                         skip_drain=skip_drain,
                         keep_node=keep_node,
                         drain_timeout=drain_timeout,
-                        root_prefix=root_prefix,
                         kubectl=uncordon_hint,
                     )
                 )
@@ -255,7 +251,6 @@ def _reset_node(
     skip_drain: bool,
     keep_node: bool,
     drain_timeout: float,
-    root_prefix: str,
     kubectl: str,
 ) -> NodeReport:
     """Cordon and drain, run every step (each exit status counts), verify, then delete the Node -
@@ -272,7 +267,6 @@ def _reset_node(
     def say(message: str) -> None:
         printer.info(escape(message))
 
-    root_prefix = root_prefix.replace("{node}", node.name)
     api_name = None
     try:
         if kube is not None:
@@ -286,7 +280,7 @@ def _reset_node(
             report.cordoned = True
             say(f"[{node.name}] drain {api_name}")
             report.evicted = k8s.drain(kube, api_name, timeout=drain_timeout, say=say)
-        results = run_steps(conn, reset_steps(root_prefix), lambda step: say(f"[{node.name}] {step.title}"))
+        results = run_steps(conn, reset_steps(), lambda step: say(f"[{node.name}] {step.title}"))
         failed_steps = report.failed_steps
         for result in results:
             report.steps.append(
@@ -295,7 +289,7 @@ def _reset_node(
             if result.exit_status != 0:
                 failed_steps.append(f"{result.title} (exit {result.exit_status})")
                 say(f"[{node.name}] {result.title}: exit {result.exit_status}: {result.output[-300:]}")
-        report.leftovers = leftovers(conn, root_prefix)
+        report.leftovers = leftovers(conn)
         problems = [f"step failed: {step}" for step in failed_steps]
         if report.leftovers:
             problems.append("ResetLeftovers: " + "; ".join(report.leftovers))

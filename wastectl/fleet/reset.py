@@ -1,7 +1,7 @@
 """What `wastectl reset` runs on a node, and the ResetLeftovers verification afterwards.
 
 Every step is a shell command sent over SSH (what reset-node.sh did, step by step and checked).
-`root_prefix` roots every filesystem path; it exists for the test sandbox only and is "" in use.
+The paths are the node's own, always: there is no switch that points reset (or its check) elsewhere.
 """
 
 from __future__ import annotations
@@ -32,18 +32,19 @@ class Step:
     timeout: float = 120.0
 
 
-def _paths(root_prefix: str) -> list[str]:
-    prefix = shlex.quote(root_prefix) if root_prefix else ""
-    return [f"{prefix}{path}" for path in STATE_DIRS] + [f'{prefix}"$HOME/.kube"']
+#: What `rm -rf` removes and the check looks for; `$HOME` is the SSH user's, expanded on the node.
+PATHS = (*STATE_DIRS, '"$HOME/.kube"')
+#: Existing paths on stdout; GNU ls exits 2 when some are missing, anything else means "not checked".
+PATHS_CHECK = "sudo -n ls -d -- " + " ".join(PATHS)
 
 
-def reset_steps(root_prefix: str = "") -> list[Step]:
+def reset_steps() -> list[Step]:
     links = " ".join(CNI_LINKS)
     return [
         Step("kubeadm reset", "sudo -n kubeadm reset -f"),
         Step(
             "remove Kubernetes, etcd, kubelet and CNI state",
-            "sudo -n rm -rf " + " ".join(_paths(root_prefix)),
+            "sudo -n rm -rf " + " ".join(PATHS),
         ),
         Step(
             f"delete CNI links ({links})",
@@ -113,20 +114,26 @@ def run_steps(conn: Connection, steps: list[Step], on_step: Callable[[Step], Non
     ]
 
 
-def leftovers(conn: Connection, root_prefix: str = "") -> list[str]:
-    """The ResetLeftovers check: state dirs, CNI links, k8s iptables chains, containers still present."""
+def leftovers(conn: Connection) -> list[str]:
+    """The ResetLeftovers check: state dirs, CNI links, k8s iptables chains, containers still present.
+
+    The paths are looked at as root, like they were removed: a directory the SSH user cannot
+    search must never read as gone.
+    """
     from wastectl.health.batch import run_batch
 
     found: list[str] = []
-    paths = "; ".join(f"[ -e {p} ] && echo {p}" for p in _paths(root_prefix)) + "; true"
     commands = {
-        paths: 30.0,
+        PATHS_CHECK: 30.0,
         "ip -o link show": 30.0,
         "sudo -n iptables-save": 30.0,
         "sudo -n crictl ps -a -q": 30.0,
     }
     results = run_batch(conn, commands)
-    found += [f"{line} still exists" for line in results[paths].stdout.splitlines() if line.strip()]
+    paths = results[PATHS_CHECK]
+    if paths.exit_status not in (0, 2):
+        found.append(f"state paths not checked: {(paths.stderr or paths.stdout).strip()[:200]}")
+    found += [f"{line} still exists" for line in paths.stdout.splitlines() if line.strip()]
     links = results["ip -o link show"].stdout
     names = {part.split(":")[1].strip().split("@")[0] for part in links.splitlines() if part.count(":") >= 2}
     found += [f"link {link} still exists" for link in CNI_LINKS if link in names]

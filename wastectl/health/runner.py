@@ -38,7 +38,6 @@ class HealthOptions:
     redis_url: str | None = None
     rabbitmq_api: str | None = None
     accept_new: bool = False
-    root_prefix: str = ""
     node_names: tuple[str, ...] = ()  # narrow the node layer to these nodes (--node)
     role: str | None = None  # ... or to the nodes of this role (--role)
     readonly_kubeconfig: Path | None = None  # a read-only identity for health (see docs/fleet.md)
@@ -281,9 +280,4 @@ def open_kube(inventory: Inventory, options: HealthOptions) -> Any:
     from wastectl.kube.connect import open_api
 
     readonly = options.readonly_kubeconfig or inventory.readonly_kubeconfig
-    return open_api(
-        inventory,
-        kubeconfig=readonly or options.kubeconfig,
-        accept_new=options.accept_new,
-        root_prefix=options.root_prefix,
-    )
+    return open_api(inventory, kubeconfig=readonly or options.kubeconfig, accept_new=options.accept_new)

@@ -38,7 +38,6 @@ def open_api(
     *,
     kubeconfig: Path | None,
     accept_new: bool,
-    root_prefix: str = "",
 ) -> KubeClient:
     from wastectl.kube.client import KubeClient, fetch_admin_kubeconfig
 
@@ -57,9 +56,7 @@ def open_api(
     conn = _connect(inventory, accept_new)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            fetched = fetch_admin_kubeconfig(
-                conn, Path(tmp) / "admin.conf", root_prefix=root_prefix.replace("{node}", master.name)
-            )
+            fetched = fetch_admin_kubeconfig(conn, Path(tmp) / "admin.conf")
             host, port, _, _ = KubeClient.endpoint(fetched)
             return _tunnelled(inventory, fetched, host, port, accept_new=accept_new, conn=conn)
     except BaseException:

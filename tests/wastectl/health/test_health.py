@@ -242,8 +242,6 @@ def test_kubeconfig_is_fetched_from_the_master(
             "--accept-new",
             "--only",
             "cluster",
-            "--root-prefix",
-            str(master.root),
         )
     finally:
         kube.stop()
