@@ -12,7 +12,7 @@ from wastectl.errors import UsageError
 from wastectl.exitcodes import ExitCode
 from wastectl.fleet.cli import FleetArgs, fleet_options
 from wastectl.health.model import Layer, Result, Status
-from wastectl.output import OutputFormat, OutputOption, Printer
+from wastectl.output import ErrorEntry, OutputFormat, OutputOption, Printer
 
 if TYPE_CHECKING:
     from wastectl.health.app import AppTarget
@@ -177,7 +177,7 @@ def health(
         data,
         lambda p: render(p, report),
         ok=int(report.exit_code) == 0,
-        errors=[r.as_dict() for r in report.errors],
+        errors=[ErrorEntry(r.message, target=r.target, code=r.id, hint=r.fix or None) for r in report.errors],
     )
     return int(report.exit_code)
 

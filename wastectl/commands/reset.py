@@ -14,7 +14,7 @@ import typer
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
 from wastectl.fleet.cli import FleetArgs, fleet_options
-from wastectl.output import OutputFormat, OutputOption, Printer
+from wastectl.output import ErrorEntry, OutputFormat, OutputOption, Printer
 
 if TYPE_CHECKING:
     from wastectl.fleet.model import Inventory, Node
@@ -237,7 +237,10 @@ def _preflight_failed(printer: Printer, failed: list[Preflight], total: int) -> 
             Text(f"preflight failed on {len(failed)} of {total} node(s): nothing was cordoned or reset")
         )
 
-    printer.result(data, render, ok=False)
+    errors = [
+        ErrorEntry(problem, target=f.node, code="ResetPreflight") for f in failed for problem in f.problems
+    ]
+    printer.result(data, render, ok=False, errors=errors)
     return int(ExitCode.FAILURE)
 
 
@@ -313,6 +316,20 @@ def _reset_node(
     return report
 
 
+def _errors(reports: list[NodeReport]) -> list[ErrorEntry]:
+    """The same findings the table shows, one entry each; the uncordon command is the hint."""
+    errors = []
+    for r in reports:
+        hint = f"once fixed: {r.uncordon}" if r.uncordon else None
+        found = [("ResetLeftovers", item) for item in r.leftovers] + [
+            ("ResetStep", s) for s in r.failed_steps
+        ]
+        if r.error and not found:
+            found = [("Reset", r.error)]
+        errors += [ErrorEntry(message, target=r.node, code=code, hint=hint) for code, message in found]
+    return errors
+
+
 def _summary(printer: Printer, reports: list[NodeReport]) -> int:
     ok = [r for r in reports if r.ok]
     data = {"nodes": [r.__dict__ for r in reports], "succeeded": len(ok), "failed": len(reports) - len(ok)}
@@ -349,7 +366,7 @@ def _summary(printer: Printer, reports: list[NodeReport]) -> int:
             ],
         )
 
-    printer.result(data, render, ok=len(ok) == len(reports))
+    printer.result(data, render, ok=len(ok) == len(reports), errors=_errors(reports))
     if len(ok) == len(reports):
         return int(ExitCode.OK)
     return int(ExitCode.FAILURE if not ok or len(reports) == 1 else ExitCode.PARTIAL)
