@@ -68,8 +68,8 @@ def ssh(
     known_hosts; use --accept-new the first time.
     """
     from wastectl.fleet.interactive import run_streaming, shell
-    from wastectl.fleet.knownhosts import known_hosts_path
-    from wastectl.fleet.ssh import Connection
+    from wastectl.nodes.knownhosts import known_hosts_path
+    from wastectl.nodes.ssh import Connection
 
     inventory = fleet.resolve()
     target = inventory.get(node)
@@ -112,8 +112,8 @@ def exec_(
     """
     import threading
 
-    from wastectl.fleet.knownhosts import known_hosts_path
-    from wastectl.fleet.parallel import ExecOutcome, exec_on_node, map_nodes
+    from wastectl.nodes.knownhosts import known_hosts_path
+    from wastectl.nodes.parallel import ExecOutcome, exec_on_node, map_nodes
 
     command = remote_command(ctx)
     if not command:
@@ -213,8 +213,8 @@ def forget(
     output: OutputOption = OutputFormat.table,
 ) -> None:
     """Forget NODE's recorded host key (after a rebuild); the next connect needs --accept-new."""
-    from wastectl.fleet.knownhosts import forget as forget_entries
-    from wastectl.fleet.knownhosts import host_entry, known_hosts_path
+    from wastectl.nodes.knownhosts import forget as forget_entries
+    from wastectl.nodes.knownhosts import host_entry, known_hosts_path
 
     inventory = fleet.resolve()
     target = inventory.get(node)
@@ -251,8 +251,8 @@ def fetch(
 
     from wastectl.errors import WastectlError
     from wastectl.fleet.consolekeys import fetch_keys
-    from wastectl.fleet.knownhosts import append, host_entry, known_hosts_path
-    from wastectl.fleet.knownhosts import forget as forget_entries
+    from wastectl.nodes.knownhosts import append, host_entry, known_hosts_path
+    from wastectl.nodes.knownhosts import forget as forget_entries
 
     inventory = fleet.resolve()
     chosen = inventory.select(names or [], all_nodes=all_nodes or not names)
@@ -284,7 +284,7 @@ def fetch(
 @fleet_options
 def list_(fleet: FleetArgs, output: OutputOption = OutputFormat.table) -> None:
     """Show the host keys recorded for the cluster."""
-    from wastectl.fleet.knownhosts import entries, known_hosts_path
+    from wastectl.nodes.knownhosts import entries, known_hosts_path
 
     cluster = fleet.inventory.cluster
     path = known_hosts_path(cluster)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -25,9 +24,6 @@ class AppTarget:
     redis_url: str | None = None
     rabbitmq_api: str | None = None  # http://user:pass@host:15672
     rabbitmq_vhost: str | None = None  # only this vhost's queues; None: every vhost the user sees
-
-
-AppCheck = Callable[[AppTarget], str]
 
 
 def _kube(target: AppTarget) -> KubeClient:
@@ -206,16 +202,3 @@ def api_ready(target: AppTarget) -> str:
         unnamed = "? (set WASTE_METRICS_TOKEN to see which)" if not token else "?"
         raise fail(f"{url} HTTP {response.status_code}; failing: {failing or unnamed}")
     return f"{url} ready"
-
-
-APP_CHECKS: dict[str, AppCheck] = {
-    "Deployments": deployments,
-    "CrashLoop": crash_loop,
-    "Restarts": restarts,
-    "PVCsBound": pvcs_bound,
-    "HelmReleases": helm_releases,
-    "RabbitMQQueues": rabbitmq_queues,
-    "PostgresReachable": postgres,
-    "RedisReachable": redis_ping,
-    "APIReady": api_ready,
-}

@@ -17,7 +17,7 @@ from wastectl.errors import WastectlError
 if TYPE_CHECKING:
     import httpx
 
-    from wastectl.fleet.ssh import Connection
+    from wastectl.nodes.ssh import Connection
 
 
 class KubeError(WastectlError):
