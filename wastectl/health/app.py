@@ -117,6 +117,8 @@ def helm_releases(target: AppTarget) -> str:
 def rabbitmq_queues(target: AppTarget) -> str:
     import httpx
 
+    from api.tasks.names import DLQ_SUFFIX
+
     if not target.rabbitmq_api:
         raise skip("RabbitMQ management API not configured (--rabbitmq-api, or WASTE_BROKER_URL locally)")
     url = httpx.URL(target.rabbitmq_api)
@@ -138,7 +140,7 @@ def rabbitmq_queues(target: AppTarget) -> str:
     queues = response.json()
     for queue in queues:
         name, messages, consumers = queue["name"], queue.get("messages", 0), queue.get("consumers", 0)
-        if any(tag in name.lower() for tag in ("dlq", "dead", ".dlx")):
+        if name.endswith(DLQ_SUFFIX):  # the task system's dead-letter queues (api/tasks/names.py)
             if messages:
                 problems.append(f"dead-letter queue {name} holds {messages} message(s)")
         elif messages and not consumers:
