@@ -51,10 +51,8 @@ def kubeconfig_for(ctx: Context) -> Path:
 
 
 def _chart_digest(chart: Path) -> str:
-    """The chart's files, hashed; a folder that is no chart (`--chart /tmp`, refused as exit 2
-    right after) is never read, so a big or changing tree cannot slow or break the refusal."""
     sha = hashlib.sha256()
-    if (chart / "Chart.yaml").is_file():
+    if chart.is_dir():
         for path in sorted(p for p in chart.rglob("*") if p.is_file()):
             sha.update(str(path.relative_to(chart)).encode())
             sha.update(path.read_bytes())
