@@ -2,8 +2,9 @@
 
 One `Telemetry` (own registry, no process-global state) lives on each `AppContext`: the API serves
 it on `/metrics` next to the request metrics, a worker on its metrics port (workers/observability).
-Label values are bounded: statuses and stages are enums, failure and error codes outside the known
-set become `other`, provider and model come from the settings, queues from workers/queues.py.
+Label values are bounded: statuses and stages are `ScanStatus` values, failure and error codes
+outside the known set become `other`, provider and model come from the settings, queues from
+api/tasks/names.py.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from enum import StrEnum
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from api.analyser.base import AnalyserError, Analysis
 from api.db import utcnow
+from api.scans.status import ScanStatus
 
 # Codes the analyser, pipeline and tasks give a failure (api/analyser, api/scans/pipeline, workers/scans).
 FAILURE_CODES = frozenset(
@@ -29,14 +30,6 @@ FAILURE_CODES = frozenset(
 )  # fmt: skip
 SCAN_BUCKETS = (0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 120, 300, 600)
 LLM_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60)
-
-
-class Stage(StrEnum):
-    """Time spent in each state of a scan: queued -> analysing -> grounding -> done."""
-
-    queued = "queued"
-    analysing = "analysing"
-    grounding = "grounding"
 
 
 def bounded_code(code: str | None) -> str:
@@ -100,11 +93,12 @@ class Telemetry:
         )
 
     # --- scans ------------------------------------------------------------------------------
-    def scan_finished(self, status: str, created_at: datetime | None, code: str | None = None) -> None:
+    def scan_finished(self, status: ScanStatus, created_at: datetime | None, code: str | None = None) -> None:
         self.scans_finished.labels(status, bounded_code(code)).inc()
         self.scan_duration.labels(status).observe(seconds_since(created_at))
 
-    def stage_done(self, stage: Stage, seconds: float) -> None:
+    def stage_done(self, stage: ScanStatus, seconds: float) -> None:
+        """Time spent in one pending status (queued, analysing, grounding)."""
         self.stage_duration.labels(stage.value).observe(max(0.0, seconds))
 
     # --- LLM --------------------------------------------------------------------------------

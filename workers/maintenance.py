@@ -9,16 +9,17 @@ from celery import shared_task
 from api.auth.maintenance import purge_expired_auth
 from api.db import session_scope
 from api.scans import maintenance
+from api.tasks.names import TaskName
 from workers.context import worker_context
 from workers.queues import SCAN_ANALYSE_QUEUE, SCAN_POST_QUEUE
 
 
-@shared_task(bind=True, name="maintenance.purge_expired")
+@shared_task(bind=True, name=TaskName.purge_expired.value)
 def purge_expired(self: Any) -> dict[str, int]:
     return maintenance.purge_expired(worker_context(self.app).scans)
 
 
-@shared_task(bind=True, name="maintenance.requeue_stuck")
+@shared_task(bind=True, name=TaskName.requeue_stuck.value)
 def requeue_stuck(self: Any) -> int:
     stuck = maintenance.find_stuck(worker_context(self.app).scans)
     for scan_id, stage in stuck:
@@ -29,7 +30,7 @@ def requeue_stuck(self: Any) -> int:
     return len(stuck)
 
 
-@shared_task(bind=True, name="maintenance.daily_stats")
+@shared_task(bind=True, name=TaskName.daily_stats.value)
 def daily_stats(self: Any) -> list[dict[str, Any]]:
     runtime = worker_context(self.app).scans
     out = []
@@ -39,7 +40,7 @@ def daily_stats(self: Any) -> list[dict[str, Any]]:
     return out
 
 
-@shared_task(bind=True, name="maintenance.purge_auth")
+@shared_task(bind=True, name=TaskName.purge_auth.value)
 def purge_auth(self: Any) -> dict[str, int]:
     with session_scope(worker_context(self.app).session_factory) as session:
         return purge_expired_auth(session)

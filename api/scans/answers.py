@@ -18,6 +18,7 @@ from api.knowledge.attributes import VALUES, Attribute
 from api.scans.models import Scan, ScanFeedback
 from api.scans.pipeline import ground_scan
 from api.scans.runtime import ScanRuntime
+from api.scans.status import ScanStatus
 
 MIN_TEXT_MATCH = 0.2  # the weakest bundle tier: the name occurs inside the text
 
@@ -56,7 +57,7 @@ def answer_scan(
     text: str | None = None, comment: str | None = None,
 ) -> Scan:  # fmt: skip
     """Validate the answer, append it to the scan's answer log and store the re-grounded result."""
-    if scan.status != "done" or not scan.result or scan.analysis is None:
+    if scan.status != ScanStatus.done or not scan.result or scan.analysis is None:
         raise ApiError(409, "the scan has no result yet; answer once it is done", code="scan_not_done")
     items = scan.result.get("items") or []
     if not 0 <= item_index < len(items):

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select, update
 
 from api.db import session_scope, utcnow
-from api.scans.models import PENDING_STATUSES, Scan, ScanDailyStat
+from api.scans.models import Scan, ScanDailyStat
 from api.scans.runtime import ScanRuntime
+from api.scans.status import PENDING_STATUSES, ScanStatus
 from api.uploads.models import Upload
 
 log = logging.getLogger(__name__)
@@ -88,8 +89,8 @@ def aggregate_daily(runtime: ScanRuntime, day: date) -> ScanDailyStat:
         row = session.execute(
             select(
                 func.count(),
-                func.coalesce(func.sum(case((Scan.status == "done", 1), else_=0)), 0),
-                func.coalesce(func.sum(case((Scan.status == "failed", 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Scan.status == ScanStatus.done, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Scan.status == ScanStatus.failed, 1), else_=0)), 0),
                 func.coalesce(func.sum(case((Scan.cached_from.is_not(None), 1), else_=0)), 0),
                 func.coalesce(func.sum(Scan.prompt_tokens), 0),
                 func.coalesce(func.sum(Scan.completion_tokens), 0),

@@ -24,7 +24,7 @@ from api.http.text import check_form_text
 from api.ratelimit import scan_rate_limit
 from api.scans import answers, maintenance, service
 from api.scans.coaching import negotiate, render_result
-from api.scans.models import FINAL_STATUSES, Scan
+from api.scans.models import Scan
 from api.scans.schemas import (
     AnswerCreate,
     FeedbackCreate,
@@ -37,6 +37,7 @@ from api.scans.schemas import (
     ScanResult,
     ScanSummary,
 )
+from api.scans.status import FINAL_STATUSES, ScanStatus
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/scans", tags=["scans"])
@@ -159,7 +160,7 @@ AcceptLanguage = Annotated[str | None, Header(alias="Accept-Language")]
 
 def _scan_out(scan: Scan, lang: str = "ko") -> ScanOut:
     failure = None
-    if scan.status == "failed":
+    if scan.status == ScanStatus.failed:
         failure = ScanFailure(code=scan.failure_code or "failed", reason=scan.failure_reason or "")
     return ScanOut(
         id=scan.id,

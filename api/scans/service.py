@@ -20,6 +20,7 @@ from api.errors import ApiError
 from api.scans.models import Scan, ScanEvent, ScanFeedback
 from api.scans.pipeline import record_event
 from api.scans.runtime import ScanRuntime
+from api.scans.status import ScanStatus
 from api.settings import Settings
 from api.uploads.images import ALLOWED_FORMATS, process_image
 from api.uploads.models import Upload
@@ -156,7 +157,7 @@ def create_scan(
         note=data.note,
         lat=data.lat,
         lng=data.lng,
-        status="queued",
+        status=ScanStatus.queued,
     )
     try:
         _insert_within_quota(session, settings, scan)
@@ -184,7 +185,7 @@ def _insert_within_quota(session: Session, settings: Settings, scan: Scan) -> No
     check_quota(session, settings, scan.user_id)
     session.add(scan)
     session.flush()
-    record_event(session, scan, "queued")
+    record_event(session, scan, ScanStatus.queued)
     session.commit()
 
 
@@ -256,7 +257,7 @@ def add_feedback(
         comment=comment,
     )
     session.add(feedback)
-    if item is not None and scan.status == "done" and item_index < len(items):
+    if item is not None and scan.status == ScanStatus.done and item_index < len(items):
         from api.scans.pipeline import ground_scan
 
         entry = {"index": item_index, "item_id": item.id, "at": utcnow().isoformat()}

@@ -1,7 +1,8 @@
 """One interface to run scans: a thread pool in the API process, or Celery on RabbitMQ.
 
-Both paths call the same stage functions in `api.scans.pipeline`; only retries and chaining
-differ (a sleep-and-retry loop here, `task.retry` / the `scan.post` queue in `workers.scans`).
+Both paths call the same stage functions in `api.scans.pipeline` and follow the same
+`api.scans.policy.ScanPolicy`; only how a retry waits differs (a sleep in the pool thread here,
+`task.retry` in `workers.scans`), and only Celery has a dead-letter queue.
 """
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from api.analyser.base import PermanentAnalyserError, TransientAnalyserError
+from api.analyser.base import AnalyserError
 from api.scans import pipeline
+from api.scans.policy import Fail, ScanPolicy
+from api.tasks.names import QueueName, TaskName
 from api.tasks.publisher import ScanPublisher
 
 if TYPE_CHECKING:
@@ -21,8 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ANALYSE_TASK = "scans.analyse"
-POST_TASK = "scans.post"
+T = TypeVar("T")
 
 
 class Dispatcher(Protocol):
@@ -30,36 +33,41 @@ class Dispatcher(Protocol):
     def close(self) -> None: ...
 
 
-def run_scan_in_process(context: AppContext, scan_id: uuid.UUID, stopping: threading.Event) -> None:
-    """Run a scan to the end in this thread, retrying transient errors with backoff + jitter."""
-    runtime = context.scans
-    settings = context.settings
+def run_stage(
+    context: AppContext, scan_id: uuid.UUID, task: TaskName, stage: Callable[[], T], stopping: threading.Event
+) -> T | None:
+    """Run one stage until it returns (its value) or the policy gives up (None, the scan failed).
+
+    Shutting down while a retry is due leaves the scan pending for the stuck-scan sweep.
+    """
+    policy = ScanPolicy.from_settings(context.settings)
     attempt = 0
-    try:
-        while True:
-            attempt += 1
-            try:
-                step = pipeline.analyse(runtime, scan_id)
-                break
-            except TransientAnalyserError as exc:
-                if stopping.is_set():  # shutting down: leave the scan pending for the stuck-scan sweep
-                    return
-                if attempt >= settings.scan_max_attempts:
-                    pipeline.mark_failed(
-                        runtime, scan_id, exc.code, f"gave up after {attempt} attempts: {exc}"
-                    )
-                    return
-                delay = pipeline.backoff_seconds(settings, attempt)
-                context.telemetry.retried(ANALYSE_TASK, exc.code)
-                log.info("scan %s: %s, retrying in %.2fs", scan_id, exc.code, delay)
-                stopping.wait(delay)
-        if step is pipeline.Next.post:
-            pipeline.post(runtime, scan_id)
-    except PermanentAnalyserError as exc:
-        pipeline.mark_failed(runtime, scan_id, exc.code, exc.message)
-    except Exception as exc:
-        log.exception("scan %s crashed", scan_id)
-        pipeline.mark_failed(runtime, scan_id, "internal_error", f"{type(exc).__name__}: {exc}")
+    while True:
+        attempt += 1
+        try:
+            return stage()
+        except Exception as exc:
+            if not isinstance(exc, AnalyserError):
+                log.exception("scan %s: %s crashed", scan_id, task)
+            decision = policy.decide(exc, attempt)
+            if isinstance(decision, Fail):
+                pipeline.mark_failed(context.scans, scan_id, decision.code, decision.reason)
+                return None
+            if stopping.is_set():
+                return None
+            context.telemetry.retried(task, decision.code)
+            log.info("scan %s: %s, retrying in %.2fs", scan_id, decision.code, decision.delay)
+            stopping.wait(decision.delay)
+
+
+def run_scan_in_process(context: AppContext, scan_id: uuid.UUID, stopping: threading.Event) -> None:
+    """Run a scan to the end in this thread: `analyse`, then `post`, each retried by the policy."""
+    runtime = context.scans
+    step = run_stage(
+        context, scan_id, TaskName.scan_analyse, lambda: pipeline.analyse(runtime, scan_id), stopping
+    )
+    if step is pipeline.Next.post:
+        run_stage(context, scan_id, TaskName.scan_post, lambda: pipeline.post(runtime, scan_id), stopping)
 
 
 class InProcessDispatcher:
@@ -91,7 +99,7 @@ class CeleryDispatcher:
         self.publisher = ScanPublisher(self.app, declare=declare_topology)
 
     def enqueue_scan(self, scan_id: uuid.UUID) -> None:
-        self.publisher.publish(ANALYSE_TASK, scan_id, "scan.analyse")
+        self.publisher.publish(TaskName.scan_analyse, scan_id, QueueName.scan_analyse)
 
     def close(self) -> None:
         self.publisher.close()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from api.db import session_scope, utcnow
 from api.scans import maintenance
 from api.scans.models import Scan, ScanDailyStat
+from api.tasks.names import QueueName, TaskName
 from api.uploads.models import Upload
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, upload, wait_for_scan
@@ -90,13 +91,14 @@ def test_daily_stats_are_recomputed_idempotently(make_client: Callable[..., Test
 def test_beat_schedule_and_routes() -> None:
     tasks = {entry["task"] for entry in BEAT_SCHEDULE.values()}
     assert tasks == {
-        "maintenance.requeue_stuck",
-        "maintenance.purge_expired",
-        "maintenance.purge_auth",
-        "maintenance.daily_stats",
+        TaskName.requeue_stuck,
+        TaskName.purge_expired,
+        TaskName.purge_auth,
+        TaskName.daily_stats,
     }
-    assert TASK_ROUTES["maintenance.*"]["queue"] == "batch"
-    assert TASK_ROUTES["scans.analyse"]["queue"] == "scan.analyse"
+    assert all(task.startswith("maintenance.") for task in tasks)
+    assert TASK_ROUTES["maintenance.*"]["queue"] == QueueName.batch
+    assert TASK_ROUTES[TaskName.scan_analyse]["queue"] == QueueName.scan_analyse
 
 
 def test_a_scan_redelivered_too_often_fails_as_poison(make_client: Callable[..., TestClient]) -> None:
