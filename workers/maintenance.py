@@ -23,9 +23,11 @@ def purge_expired(self: Any) -> dict[str, int]:
 def requeue_stuck(self: Any) -> int:
     stuck = maintenance.find_stuck(worker_context(self.app).scans)
     for scan_id, stage in stuck:
-        queue = SCAN_POST_QUEUE if stage == "post" else SCAN_ANALYSE_QUEUE
+        post = stage == "post"
+        task = TaskName.scan_post if post else TaskName.scan_analyse
+        queue = SCAN_POST_QUEUE if post else SCAN_ANALYSE_QUEUE
         self.app.send_task(
-            f"scans.{stage}", args=[str(scan_id)], queue=queue, routing_key=queue, ignore_result=True
+            task.value, args=[str(scan_id)], queue=queue, routing_key=queue, ignore_result=True
         )
     return len(stuck)
 

@@ -145,7 +145,7 @@ async def create_scan(
         try:
             # Off the event loop: a confirmed publish waits for the broker (a second or two at most when
             # it is down; then the background re-publisher of api.tasks.publisher takes over).
-            await run_in_threadpool(runtime.dispatcher.enqueue_scan, scan.id)
+            await run_in_threadpool(context.dispatcher.enqueue_scan, scan.id)
         except Exception:
             # Not expected (publish failures are handed over); the scan is stored as queued and the
             # beat sweep re-enqueues stuck scans, so nothing is lost.
@@ -224,7 +224,7 @@ def get_scan(  # noqa: PLR0917 (FastAPI dependencies are positional parameters)
     if scan.status not in FINAL_STATUSES:
         if context.settings.tasks_in_process and maintenance.claim_if_stuck(context.scans, scan.id):
             log.warning("scan %s was orphaned (API restarted?); running it again", scan.id)
-            context.scans.dispatcher.enqueue_scan(scan.id)
+            context.dispatcher.enqueue_scan(scan.id)
         response.status_code = 202
         response.headers["Retry-After"] = "1"
     lang = negotiate(accept_language)

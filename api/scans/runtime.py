@@ -1,4 +1,4 @@
-"""Per-process collaborators of the scan feature: storage, knowledge base, analyser, dispatcher.
+"""Per-process collaborators of the scan feature: storage, knowledge base, analyser.
 
 Built lazily from an `AppContext` (the API's or a worker's) and closed with it.
 """
@@ -14,7 +14,6 @@ from api.uploads.storage import Storage, make_storage
 if TYPE_CHECKING:
     from api.context import AppContext
     from api.knowledge import KnowledgeBundle
-    from api.tasks.dispatch import Dispatcher
 
 
 class ScanRuntime:
@@ -37,13 +36,3 @@ class ScanRuntime:
         from api.analyser.factory import make_analyser
 
         return make_analyser(self.settings, self.bundle)
-
-    @cached_property
-    def dispatcher(self) -> Dispatcher:
-        from api.tasks.dispatch import make_dispatcher
-
-        return make_dispatcher(self.context)
-
-    def close(self) -> None:
-        if "dispatcher" in self.__dict__:
-            self.dispatcher.close()

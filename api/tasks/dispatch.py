@@ -12,13 +12,12 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from api.analyser.base import AnalyserError
 from api.scans import pipeline
 from api.scans.policy import Fail, ScanPolicy
-from api.tasks.names import QueueName, TaskName
-from api.tasks.publisher import ScanPublisher
+from api.tasks.names import TaskName
 
 if TYPE_CHECKING:
     from api.context import AppContext
@@ -31,6 +30,9 @@ T = TypeVar("T")
 class Dispatcher(Protocol):
     def enqueue_scan(self, scan_id: uuid.UUID) -> None: ...
     def close(self) -> None: ...
+
+
+DispatcherFactory = Callable[["AppContext"], Dispatcher]
 
 
 def run_stage(
@@ -88,25 +90,17 @@ class InProcessDispatcher:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-class CeleryDispatcher:
-    """With `WASTE_BROKER_URL`: publish to the durable `scan.analyse` queue (see api.tasks.publisher)."""
-
-    def __init__(self, context: AppContext) -> None:
-        from workers.celery_app import create_celery
-        from workers.queues import declare_topology
-
-        self.app: Any = create_celery(context.settings)
-        self.publisher = ScanPublisher(self.app, declare=declare_topology)
-
-    def enqueue_scan(self, scan_id: uuid.UUID) -> None:
-        self.publisher.publish(TaskName.scan_analyse, scan_id, QueueName.scan_analyse)
-
-    def close(self) -> None:
-        self.publisher.close()
-        self.app.close()
-
-
 def make_dispatcher(context: AppContext) -> Dispatcher:
+    """In process without a broker; otherwise the factory the entry point gave the context.
+
+    `api` does not know Celery: the entry points that run with a broker (`api.asgi`, `wastectl dev`,
+    the workers, tests) pass `workers.dispatch.CeleryDispatcher` as the context's dispatcher factory.
+    """
     if context.settings.tasks_in_process:
         return InProcessDispatcher(context)
-    return CeleryDispatcher(context)
+    if context.dispatcher_factory is None:
+        raise RuntimeError(
+            "WASTE_BROKER_URL is set but this process was built without a broker dispatcher: "
+            "pass dispatcher_factory=workers.dispatch.CeleryDispatcher to AppContext.from_settings"
+        )
+    return context.dispatcher_factory(context)

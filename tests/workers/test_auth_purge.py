@@ -37,7 +37,7 @@ def test_purge_auth_task_runs_on_the_worker(api: TestClient, worker: CeleryWorke
                 state=stale, provider="naver", payload="{}", expires_at=utcnow() - timedelta(minutes=1)
             )
         )
-    result = ctx.scans.dispatcher.app.send_task(TaskName.purge_auth, ignore_result=False).get(timeout=30)
+    result = ctx.dispatcher.app.send_task(TaskName.purge_auth, ignore_result=False).get(timeout=30)
     assert result["oauth_states"] >= 1
     with session_scope(ctx.session_factory) as session:
         assert session.get(OAuthStateRow, stale) is None

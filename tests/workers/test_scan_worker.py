@@ -164,7 +164,7 @@ def test_beat_requeues_a_stuck_scan(api: TestClient, fake_openai: FakeOpenAI) ->
             updated_at=utcnow() - timedelta(hours=1),
         )  # fmt: skip
         session.add(stuck)
-    celery = ctx.scans.dispatcher.app
+    celery = ctx.dispatcher.app
     assert celery.send_task(TaskName.requeue_stuck, ignore_result=False).get(timeout=20) == 1
     scan = wait_for_scan(api, headers, str(stuck.id), timeout=20)
     assert scan["status"] == "done" and fake_openai.count == 1
@@ -268,7 +268,7 @@ def test_dlq_replay_reopens_the_failed_scan_once(
     ]  # fmt: skip
 
     # An ordinary redelivery of the finished scan (no replay header) still does nothing.
-    celery = api.app.state.context.scans.dispatcher.app  # type: ignore[attr-defined]
+    celery = api.app.state.context.dispatcher.app  # type: ignore[attr-defined]
     redelivered = celery.send_task(TaskName.scan_analyse, args=[scan_id], ignore_result=False)
     assert redelivered.get(timeout=20) == "stop"
     assert fake_openai.count == 4 and _row(api, scan_id).status == "done"

@@ -50,7 +50,7 @@ def server(make_settings: Callable[..., Settings], migrated_postgres_url: str) -
     yield f"http://127.0.0.1:{port}", migrated_postgres_url
     instance.should_exit = True
     thread.join(30)
-    ctx.scans.close()
+    ctx.close_dispatcher()
     clear_tables(ctx)
     ctx.close()
 

@@ -28,7 +28,7 @@ def test_a_scan_is_published_while_redis_is_down(
     files = {"image": ("a.jpg", imagegen.jpeg(), "image/jpeg")}
     response = client.post("/api/v1/scans", files=files, headers=headers)
     assert response.status_code == 202, response.text
-    publisher = client.app.state.context.scans.dispatcher.publisher  # type: ignore[attr-defined]
+    publisher = client.app.state.context.dispatcher.publisher  # type: ignore[attr-defined]
     assert publisher.pending == 0  # confirmed by the broker in the request, not handed over
     try:
         assert queue_depth(broker_url, QueueName.scan_analyse) >= 1
