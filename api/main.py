@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import __version__
+from api.account.router import router as users_router
 from api.auth.dev_router import dev_router
 from api.auth.router import router as auth_router
 from api.context import AppContext
@@ -24,7 +25,6 @@ from api.recycling.router import router as recycling_router
 from api.scans.router import router as scans_router
 from api.settings import Settings, load_settings
 from api.uploads.router import router as uploads_router
-from api.users.router import router as users_router
 from api.web.router import router as web_router
 
 if TYPE_CHECKING:

@@ -2,9 +2,10 @@
 
 One `Telemetry` (own registry, no process-global state) lives on each `AppContext`: the API serves
 it on `/metrics` next to the request metrics, a worker on its metrics port (workers/observability).
-Label values are bounded: statuses and stages are `ScanStatus` values, failure and error codes
-outside the known set become `other`, provider and model come from the settings, queues from
-api/tasks/names.py.
+Label values are bounded: statuses and stages are `api.scans.status.ScanStatus` values (taken as
+plain strings: the scan feature records here, so this module does not import it), failure and
+error codes outside the known set become `other`, provider and model come from the settings,
+queues from api/tasks/names.py.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from api.analyser.base import AnalyserError, Analysis
 from api.db import utcnow
-from api.scans.status import ScanStatus
 
 # Codes the analyser, pipeline and tasks give a failure (api/analyser, api/scans/pipeline, workers/scans).
 FAILURE_CODES = frozenset(
@@ -93,13 +93,13 @@ class Telemetry:
         )
 
     # --- scans ------------------------------------------------------------------------------
-    def scan_finished(self, status: ScanStatus, created_at: datetime | None, code: str | None = None) -> None:
+    def scan_finished(self, status: str, created_at: datetime | None, code: str | None = None) -> None:
         self.scans_finished.labels(status, bounded_code(code)).inc()
         self.scan_duration.labels(status).observe(seconds_since(created_at))
 
-    def stage_done(self, stage: ScanStatus, seconds: float) -> None:
-        """Time spent in one pending status (queued, analysing, grounding)."""
-        self.stage_duration.labels(stage.value).observe(max(0.0, seconds))
+    def stage_done(self, stage: str, seconds: float) -> None:
+        """Time spent in one pending status (`ScanStatus` queued, analysing, grounding)."""
+        self.stage_duration.labels(stage).observe(max(0.0, seconds))
 
     # --- LLM --------------------------------------------------------------------------------
     @contextmanager

@@ -1,6 +1,6 @@
 """Erasing a deleted user's scans: rows (scans, stage events, feedback, uploads) and stored images.
 
-Runs inside the account-deletion transaction (`api.users.erasure`). The rows go first and are
+Runs inside the account-deletion transaction (`api.account.erasure`). The rows go first and are
 flushed; then every stored object of the user (scan images, the original uploads, uploads that
 were never used) is deleted through the `Storage` protocol (local directory or S3). Storage
 deletions cannot be rolled back, so the order matters:

@@ -18,10 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import UploadFile
 
 from api.auth.deps import CurrentUser
+from api.auth.limits import scan_rate_limit
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
 from api.http.text import check_form_text
-from api.ratelimit import scan_rate_limit
 from api.scans import answers, maintenance, service
 from api.scans.coaching import negotiate, render_result
 from api.scans.models import Scan

@@ -1,6 +1,6 @@
 """Deleting every stored object under a user's folders when the account is deleted.
 
-Runs inside the account-deletion transaction after the row erasers (`api.users.erasure`): a
+Runs inside the account-deletion transaction after the row erasers (`api.account.erasure`): a
 failure raises `503 storage_unavailable`, the transaction rolls back and the account stays
 complete, exactly like a failure of the scans eraser; a retry deletes what is left.
 """

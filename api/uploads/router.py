@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from api.auth.deps import CurrentUser
+from api.auth.limits import upload_rate_limit
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
-from api.ratelimit import local_upload_rate_limit, upload_rate_limit
+from api.ratelimit import local_upload_rate_limit
 from api.settings import Settings
 from api.uploads.images import ALLOWED_CONTENT_TYPES
 from api.uploads.local_form import read_local_upload

@@ -1,13 +1,13 @@
 from fastapi import APIRouter, Response
 
+from api.account.erasure import user_data_erasers
+from api.account.service import delete_account, update_profile
+from api.account.stats import user_stats
 from api.auth.deps import CurrentUser
 from api.db import utcnow
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, error_responses
-from api.users.erasure import user_data_erasers
 from api.users.schemas import UserPublic, UserStats, UserUpdate
-from api.users.service import delete_account, update_profile
-from api.users.stats import user_stats
 
 router = APIRouter(prefix="/users", tags=["users"])
 

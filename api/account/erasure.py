@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from api.scans.erasure import erase_user_scans
+from api.uploads.erasure import erase_user_objects
+
 if TYPE_CHECKING:
     from api.context import AppContext
 
@@ -33,8 +36,6 @@ USER_PREFIXES = ("uploads/{user}/", "scans/{user}/")
 
 def _scans_eraser(context: AppContext) -> Eraser:
     def erase(session: Session, user_id: uuid.UUID) -> None:
-        from api.scans.erasure import erase_user_scans
-
         erase_user_scans(session, user_id=user_id, storage=context.scans.storage)
 
     return erase
@@ -42,8 +43,6 @@ def _scans_eraser(context: AppContext) -> Eraser:
 
 def _storage_eraser(context: AppContext) -> Eraser:
     def erase(session: Session, user_id: uuid.UUID) -> None:
-        from api.uploads.erasure import erase_user_objects
-
         erase_user_objects(
             context.scans.storage, user_id, [prefix.format(user=user_id.hex) for prefix in USER_PREFIXES]
         )
