@@ -20,9 +20,12 @@ from api.settings import Settings
 if TYPE_CHECKING:
     from redis import Redis
 
+    from api.analyser.base import Analyser
+    from api.dispatcher import Dispatcher, DispatcherFactory
+    from api.kakao import KakaoLocalClient
+    from api.knowledge import KnowledgeBundle
     from api.ratelimit import RateLimits
-    from api.scans.runtime import ScanRuntime
-    from api.tasks.dispatch import Dispatcher, DispatcherFactory
+    from api.storage import Storage
     from api.telemetry import Telemetry
 
 
@@ -83,11 +86,31 @@ class AppContext:
         return Telemetry()
 
     @cached_property
-    def scans(self) -> ScanRuntime:
-        """Storage, knowledge base and analyser of the scan feature (lazy)."""
-        from api.scans.runtime import ScanRuntime
+    def storage(self) -> Storage:
+        """Uploads and scan images: S3 with `WASTE_S3_BUCKET`, else files under the data directory."""
+        from api.storage import make_storage
 
-        return ScanRuntime(self)
+        return make_storage(self.settings)
+
+    @cached_property
+    def bundle(self) -> KnowledgeBundle:
+        """The knowledge base (validated once per process)."""
+        from api.knowledge import load_bundle
+
+        return load_bundle()
+
+    @cached_property
+    def analyser(self) -> Analyser:
+        """The configured analyser (offline, OpenAI or OpenAI-compatible)."""
+        from api.analyser.factory import make_analyser
+
+        return make_analyser(self.settings, self.bundle)
+
+    def kakao(self) -> KakaoLocalClient | None:
+        """A new Kakao Local client (the caller closes it), or None without `WASTE_KAKAO_REST_API_KEY`."""
+        from api.kakao import kakao_client
+
+        return kakao_client(self.settings, self.redis)
 
     @cached_property
     def dispatcher(self) -> Dispatcher:

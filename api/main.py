@@ -28,7 +28,7 @@ from api.uploads.router import router as uploads_router
 from api.web.router import router as web_router
 
 if TYPE_CHECKING:
-    from api.tasks.dispatch import DispatcherFactory
+    from api.dispatcher import DispatcherFactory
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger(__name__)

@@ -74,7 +74,7 @@ def fill(context: AppContext, args: argparse.Namespace) -> uuid.UUID:
             session.execute(insert(Scan), scan_rows(user_id, args.background, categories, rng))
         session.execute(insert(Scan), scan_rows(heavy, args.scans, categories, rng))
         session.commit()
-    storage = context.scans.storage
+    storage = context.storage
     for n in range(args.scans):
         storage.put(f"scans/{heavy.hex}/{n}.jpg", b"\xff\xd8 not really a jpeg", "image/jpeg")
     return heavy
@@ -91,7 +91,7 @@ def measure(label: str, context: AppContext, heavy: uuid.UUID, args: argparse.Na
         user = session.get(User, heavy)
         assert user is not None
         start = time.perf_counter()
-        delete_account(session, user=user, erasers=user_data_erasers(context))
+        delete_account(session, user=user, erasers=user_data_erasers(storage=context.storage))
         deletion = time.perf_counter() - start
     times.sort()
     p95 = times[int(len(times) * 0.95) - 1]

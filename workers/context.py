@@ -7,6 +7,7 @@ from typing import Any
 
 import api.models  # noqa: F401 - every mapped table, so relationships and foreign keys resolve
 from api.context import AppContext
+from api.scans.runtime import ScanRuntime
 from workers.dispatch import CeleryDispatcher
 
 _LOCK = threading.Lock()
@@ -22,3 +23,8 @@ def worker_context(app: Any) -> AppContext:
                 context = AppContext.from_settings(app.waste_settings, dispatcher_factory=CeleryDispatcher)
                 app.waste_context = context
     return context
+
+
+def worker_runtime(app: Any) -> ScanRuntime:
+    """The scan pipeline's collaborators in this worker process."""
+    return ScanRuntime.from_context(worker_context(app))

@@ -16,12 +16,16 @@ from workers.queues import SCAN_ANALYSE_QUEUE, SCAN_POST_QUEUE
 
 @shared_task(bind=True, name=TaskName.purge_expired.value)
 def purge_expired(self: Any) -> dict[str, int]:
-    return maintenance.purge_expired(worker_context(self.app).scans)
+    context = worker_context(self.app)
+    return maintenance.purge_expired(
+        session_factory=context.session_factory, storage=context.storage, settings=context.settings
+    )
 
 
 @shared_task(bind=True, name=TaskName.requeue_stuck.value)
 def requeue_stuck(self: Any) -> int:
-    stuck = maintenance.find_stuck(worker_context(self.app).scans)
+    context = worker_context(self.app)
+    stuck = maintenance.find_stuck(session_factory=context.session_factory, settings=context.settings)
     for scan_id, stage in stuck:
         post = stage == "post"
         task = TaskName.scan_post if post else TaskName.scan_analyse
@@ -34,10 +38,10 @@ def requeue_stuck(self: Any) -> int:
 
 @shared_task(bind=True, name=TaskName.daily_stats.value)
 def daily_stats(self: Any) -> list[dict[str, Any]]:
-    runtime = worker_context(self.app).scans
+    session_factory = worker_context(self.app).session_factory
     out = []
     for day in maintenance.stats_days():
-        stat = maintenance.aggregate_daily(runtime, day)
+        stat = maintenance.aggregate_daily(day, session_factory=session_factory)
         out.append({"day": day.isoformat(), "scans": stat.scans, "done": stat.done, "failed": stat.failed})
     return out
 

@@ -23,8 +23,9 @@ from celery.exceptions import Reject
 from api.analyser.base import AnalyserError
 from api.scans import pipeline
 from api.scans.policy import Fail, ScanPolicy
+from api.scans.runtime import ScanRuntime
 from api.tasks.names import WORK_QUEUES, TaskName
-from workers.context import worker_context
+from workers.context import worker_context, worker_runtime
 from workers.queues import REPLAY_HEADER, SCAN_POST_QUEUE
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def _replay_id(request: Any) -> str | None:
 
 def _give_up(task: Any, scan_id: uuid.UUID, failure: Fail) -> Exception:
     context = worker_context(task.app)
-    pipeline.mark_failed(context.scans, scan_id, failure.code, failure.reason)
+    pipeline.mark_failed(ScanRuntime.from_context(context), scan_id, failure.code, failure.reason)
     queue = str((task.request.delivery_info or {}).get("routing_key"))
     context.telemetry.dead_lettered(queue if queue in WORK_QUEUES else "other", failure.code)
     return cast(Exception, Reject(f"{failure.code}: {failure.reason}", requeue=False))
@@ -75,7 +76,7 @@ def _skip_duplicate_replay(task: Any, scan_id: uuid.UUID) -> bool:
     replay_id = _replay_id(task.request)
     if replay_id is None:
         return False
-    runtime = worker_context(task.app).scans
+    runtime = worker_runtime(task.app)
     if pipeline.reopen_for_replay(runtime, scan_id, replay_id):
         return False
     redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
@@ -90,7 +91,7 @@ def _skip_duplicate_replay(task: Any, scan_id: uuid.UUID) -> bool:
 @shared_task(bind=True, name=TaskName.scan_analyse.value, ignore_result=True)
 def analyse(self: Any, scan_id: str) -> str:
     sid = uuid.UUID(scan_id)
-    runtime = worker_context(self.app).scans
+    runtime = worker_runtime(self.app)
     if _skip_duplicate_replay(self, sid):
         return pipeline.Next.stop.value
     try:
@@ -108,6 +109,6 @@ def post(self: Any, scan_id: str) -> bool:
     if _skip_duplicate_replay(self, sid):
         return False
     try:
-        return pipeline.post(worker_context(self.app).scans, sid)
+        return pipeline.post(worker_runtime(self.app), sid)
     except Exception as exc:
         raise _handle_failure(self, sid, exc) from None

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from api.knowledge.bundle import KnowledgeBundle
+    from api.knowledge.schema import Item
 
 MAX_ALIASES = 1
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _ASCII_ONLY = re.compile(r"^[\x00-\x7f]+$")
 
 
-def _korean_aliases(item: Any) -> list[str]:
+def _korean_aliases(item: Item) -> list[str]:
     return [a for a in item.aliases if not _ASCII_ONLY.match(a) and a != item.name_ko][:MAX_ALIASES]
 
 
-def catalogue_lines(bundle: Any) -> list[str]:
+def catalogue_lines(bundle: KnowledgeBundle) -> list[str]:
     lines = []
     for item in bundle.items:
         aliases = _korean_aliases(item)
@@ -30,7 +34,7 @@ def catalogue_lines(bundle: Any) -> list[str]:
     return lines
 
 
-def catalogue_text(bundle: Any) -> str:
+def catalogue_text(bundle: KnowledgeBundle) -> str:
     return "\n".join(catalogue_lines(bundle))
 
 

@@ -22,9 +22,9 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from api.scans.models import Scan, ScanEvent, ScanFeedback
+from api.storage import Storage
 from api.uploads.erasure import erasure_storage_unavailable
 from api.uploads.models import Upload
-from api.uploads.storage import Storage
 
 log = logging.getLogger(__name__)
 

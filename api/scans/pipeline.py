@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from api.analyser.base import Analysis, PermanentAnalyserError
 from api.analyser.offline import OFFLINE_MODEL
 from api.db import session_scope, utcnow
+from api.kakao import KakaoError
 from api.scans.grounding import build_result
 from api.scans.models import Scan, ScanEvent
 from api.scans.nearby import nearest_points
@@ -77,7 +78,7 @@ def _cached_analysis(session: Session, runtime: ScanRuntime, scan: Scan) -> Scan
 
 def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
     """Stage 1. Raises Transient/PermanentAnalyserError from the analyser."""
-    factory = runtime.context.session_factory
+    factory = runtime.session_factory
     with session_scope(factory) as session:
         scan = session.get(Scan, scan_id)
         if scan is None or scan.status in FINAL_STATUSES:
@@ -93,8 +94,8 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
             scan.updated_at = utcnow()
             record_event(session, scan, ScanStatus.analysing, "reused the analysis of an identical image")
             record_event(session, scan, ScanStatus.grounding)
-            runtime.context.telemetry.cache_hits.inc()
-            runtime.context.telemetry.stage_done(ScanStatus.queued, seconds_since(scan.created_at))
+            runtime.telemetry.cache_hits.inc()
+            runtime.telemetry.stage_done(ScanStatus.queued, seconds_since(scan.created_at))
             return Next.post
         if scan.attempts >= ScanPolicy.from_settings(runtime.settings).max_attempts:
             # Redelivered again and again (a worker dying on this scan): a poison message, stop the loop.
@@ -102,7 +103,7 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
                 "too_many_attempts", f"analysis started {scan.attempts} times without finishing"
             )
         if scan.attempts == 0 and not scan.replays:
-            runtime.context.telemetry.stage_done(ScanStatus.queued, seconds_since(scan.created_at))
+            runtime.telemetry.stage_done(ScanStatus.queued, seconds_since(scan.created_at))
         scan.status = ScanStatus.analysing
         scan.attempts += 1
         scan.updated_at = utcnow()
@@ -113,7 +114,7 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
         raise PermanentAnalyserError("image_missing", f"the stored image {image_key} is gone")
     analyser = runtime.analyser
     analysing_started = utcnow()
-    with runtime.context.telemetry.llm_call(analyser.name, getattr(analyser, "model", analyser.name)) as got:
+    with runtime.telemetry.llm_call(analyser.name, getattr(analyser, "model", analyser.name)) as got:
         analysis = analyser.analyse(image=image, content_type="image/jpeg", note=note)
         got.append(analysis)
     with session_scope(factory) as session:
@@ -127,17 +128,14 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
         scan.status = ScanStatus.grounding
         scan.updated_at = utcnow()
         record_event(session, scan, ScanStatus.grounding)
-    runtime.context.telemetry.stage_done(ScanStatus.analysing, seconds_since(analysing_started))
+    runtime.telemetry.stage_done(ScanStatus.analysing, seconds_since(analysing_started))
     return Next.post
 
 
 def scan_region(runtime: ScanRuntime, *, lat: float, lng: float) -> dict[str, str] | None:
     """시도/시군구 of the scan's location via Kakao Local coord2regioncode (cached in Redis by the
     client); None when Kakao is not configured or fails: the national guidance is used then."""
-    from api.locations.kakao import KakaoError
-    from api.locations.service import kakao_client
-
-    client = kakao_client(runtime.settings, runtime.context.redis)
+    client = runtime.kakao()
     if client is None:
         return None
     try:
@@ -177,7 +175,7 @@ def ground_scan(
 
 def post(runtime: ScanRuntime, scan_id: uuid.UUID) -> bool:
     """Stage 2: ground in the knowledge base and finish. Returns False when there was nothing to do."""
-    with session_scope(runtime.context.session_factory) as session:
+    with session_scope(runtime.session_factory) as session:
         scan = session.get(Scan, scan_id, with_for_update=True)
         if scan is None or scan.status in FINAL_STATUSES or scan.analysis is None:
             return False
@@ -192,13 +190,13 @@ def post(runtime: ScanRuntime, scan_id: uuid.UUID) -> bool:
             if upload is not None and upload.confirmed_at is None:
                 upload.confirmed_at = utcnow()
     # Counted once the transaction committed (a failed commit raises and the task retries).
-    runtime.context.telemetry.stage_done(ScanStatus.grounding, seconds_since(grounding_since))
-    runtime.context.telemetry.scan_finished(ScanStatus.done, created_at)
+    runtime.telemetry.stage_done(ScanStatus.grounding, seconds_since(grounding_since))
+    runtime.telemetry.scan_finished(ScanStatus.done, created_at)
     return True
 
 
 def mark_failed(runtime: ScanRuntime, scan_id: uuid.UUID, code: str, reason: str) -> None:
-    with session_scope(runtime.context.session_factory) as session:
+    with session_scope(runtime.session_factory) as session:
         scan = session.get(Scan, scan_id)
         if scan is None or scan.status in FINAL_STATUSES:
             return
@@ -208,7 +206,7 @@ def mark_failed(runtime: ScanRuntime, scan_id: uuid.UUID, code: str, reason: str
         scan.updated_at = scan.finished_at = utcnow()
         record_event(session, scan, ScanStatus.failed, f"{code}: {reason}"[:500])
         created_at = scan.created_at
-    runtime.context.telemetry.scan_finished(ScanStatus.failed, created_at, code)
+    runtime.telemetry.scan_finished(ScanStatus.failed, created_at, code)
     log.warning("scan %s failed: %s: %s", scan_id, code, reason)
 
 
@@ -221,7 +219,7 @@ def reopen_for_replay(runtime: ScanRuntime, scan_id: uuid.UUID, replay_id: str) 
     id is stored so a second copy of the same replayed message re-opens nothing. Row-locked, so two
     copies delivered at once cannot both re-open it.
     """
-    with session_scope(runtime.context.session_factory) as session:
+    with session_scope(runtime.session_factory) as session:
         scan = session.get(Scan, scan_id, with_for_update=True)
         if scan is None or scan.status != ScanStatus.failed or scan.replay_id == replay_id:
             return False
@@ -242,6 +240,6 @@ def reopen_for_replay(runtime: ScanRuntime, scan_id: uuid.UUID, replay_id: str) 
 
 def is_duplicate_replay(runtime: ScanRuntime, scan_id: uuid.UUID, replay_id: str) -> bool:
     """True when the scan was already re-opened by this replay id (another copy of the message)."""
-    with session_scope(runtime.context.session_factory) as session:
+    with session_scope(runtime.session_factory) as session:
         scan = session.get(Scan, scan_id)
         return scan is not None and scan.replay_id == replay_id

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from api.db import utcnow
 from api.errors import ApiError
 from api.scans.models import Scan, ScanEvent, ScanFeedback
-from api.scans.pipeline import record_event
+from api.scans.pipeline import ground_scan, record_event
 from api.scans.runtime import ScanRuntime
 from api.scans.status import ScanStatus
 from api.settings import Settings
+from api.storage import Storage
 from api.uploads.images import ALLOWED_FORMATS, process_image
 from api.uploads.models import Upload
 from api.uploads.originals import scrub_original
@@ -85,7 +86,9 @@ def check_quota(
         )
 
 
-def _load_upload(session: Session, runtime: ScanRuntime, user_id: uuid.UUID, key: str) -> bytes:
+def _load_upload(
+    session: Session, *, storage: Storage, settings: Settings, user_id: uuid.UUID, key: str
+) -> bytes:
     upload = session.get(Upload, key)
     if upload is None:
         raise ApiError(
@@ -93,13 +96,13 @@ def _load_upload(session: Session, runtime: ScanRuntime, user_id: uuid.UUID, key
         )
     if upload.user_id != user_id:
         raise ApiError(403, "this upload_key belongs to another user", code="upload_forbidden")
-    size = runtime.storage.head(key)
+    size = storage.head(key)
     if size is None:
         raise ApiError(409, "nothing has been uploaded to this upload_key yet", code="upload_missing")
-    if size > runtime.settings.upload_max_bytes:
-        raise ApiError(413, f"the upload is {size} bytes; the limit is {runtime.settings.upload_max_bytes}",
+    if size > settings.upload_max_bytes:
+        raise ApiError(413, f"the upload is {size} bytes; the limit is {settings.upload_max_bytes}",
                        code="image_too_large")  # fmt: skip
-    data = runtime.storage.get(key)
+    data = storage.get(key)
     if data is None:
         raise ApiError(409, "the upload disappeared; upload again", code="upload_missing")
     return data
@@ -108,13 +111,13 @@ def _load_upload(session: Session, runtime: ScanRuntime, user_id: uuid.UUID, key
 def create_scan(
     *,
     session: Session,
-    runtime: ScanRuntime,
+    storage: Storage,
+    settings: Settings,
     user_id: uuid.UUID,
     data: ScanInput,
     idempotency_key: str | None,
 ) -> tuple[Scan, bool]:
     """Validate, store the cleaned image and insert the scan. Returns (scan, created)."""
-    settings = runtime.settings
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
         raise ApiError(
             422, f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters", code="invalid_idempotency_key"
@@ -127,7 +130,9 @@ def create_scan(
     raw = (
         data.image
         if data.image is not None
-        else _load_upload(session, runtime, user_id, data.upload_key or "")
+        else _load_upload(
+            session, storage=storage, settings=settings, user_id=user_id, key=data.upload_key or ""
+        )
     )
     # End the read transaction first: decoding and resizing take tens of milliseconds of CPU, and
     # a pooled connection idle in a transaction meanwhile is one another request cannot have.
@@ -141,12 +146,12 @@ def create_scan(
         budget_bytes=settings.image_decode_budget_bytes,
     )
     if data.upload_key is not None:
-        scrub_original(runtime.storage, data.upload_key, raw, ALLOWED_FORMATS[image.source_format])
+        scrub_original(storage, data.upload_key, raw, ALLOWED_FORMATS[image.source_format])
     scan_id = uuid.uuid4()
     image_key = f"scans/{user_id.hex}/{scan_id.hex}.jpg"
     # Stored before the row lock below: an object-store PUT inside it would serialise a user's
     # scans on the network. Whatever stops the insert afterwards deletes the image again.
-    runtime.storage.put(image_key, image.data, image.content_type)
+    storage.put(image_key, image.data, image.content_type)
     scan = Scan(
         id=scan_id,
         user_id=user_id,
@@ -163,14 +168,14 @@ def create_scan(
         _insert_within_quota(session, settings, scan)
     except IntegrityError:
         session.rollback()
-        runtime.storage.delete(image_key)
+        storage.delete(image_key)
         again = find_idempotent(session, user_id, idempotency_key)
         if again is None:
             raise
         return again, False
     except BaseException:
         session.rollback()
-        runtime.storage.delete(image_key)
+        storage.delete(image_key)
         raise
     return scan, True
 
@@ -258,8 +263,6 @@ def add_feedback(
     )
     session.add(feedback)
     if item is not None and scan.status == ScanStatus.done and item_index < len(items):
-        from api.scans.pipeline import ground_scan
-
         entry = {"index": item_index, "item_id": item.id, "at": utcnow().isoformat()}
         earlier = (scan.result or {}).get("answers", [])
         scan.result = ground_scan(runtime, session, scan, answers=[*earlier, entry])

@@ -12,11 +12,13 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from api.analyser.base import AnalyserError
+from api.dispatcher import Dispatcher
 from api.scans import pipeline
 from api.scans.policy import Fail, ScanPolicy
+from api.scans.runtime import ScanRuntime
 from api.tasks.names import TaskName
 
 if TYPE_CHECKING:
@@ -27,22 +29,18 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class Dispatcher(Protocol):
-    def enqueue_scan(self, scan_id: uuid.UUID) -> None: ...
-    def close(self) -> None: ...
-
-
-DispatcherFactory = Callable[["AppContext"], Dispatcher]
-
-
 def run_stage(
-    context: AppContext, scan_id: uuid.UUID, task: TaskName, stage: Callable[[], T], stopping: threading.Event
+    runtime: ScanRuntime,
+    scan_id: uuid.UUID,
+    task: TaskName,
+    stage: Callable[[], T],
+    stopping: threading.Event,
 ) -> T | None:
     """Run one stage until it returns (its value) or the policy gives up (None, the scan failed).
 
     Shutting down while a retry is due leaves the scan pending for the stuck-scan sweep.
     """
-    policy = ScanPolicy.from_settings(context.settings)
+    policy = ScanPolicy.from_settings(runtime.settings)
     attempt = 0
     while True:
         attempt += 1
@@ -53,23 +51,23 @@ def run_stage(
                 log.exception("scan %s: %s crashed", scan_id, task)
             decision = policy.decide(exc, attempt)
             if isinstance(decision, Fail):
-                pipeline.mark_failed(context.scans, scan_id, decision.code, decision.reason)
+                pipeline.mark_failed(runtime, scan_id, decision.code, decision.reason)
                 return None
             if stopping.is_set():
                 return None
-            context.telemetry.retried(task, decision.code)
+            runtime.telemetry.retried(task, decision.code)
             log.info("scan %s: %s, retrying in %.2fs", scan_id, decision.code, decision.delay)
             stopping.wait(decision.delay)
 
 
 def run_scan_in_process(context: AppContext, scan_id: uuid.UUID, stopping: threading.Event) -> None:
     """Run a scan to the end in this thread: `analyse`, then `post`, each retried by the policy."""
-    runtime = context.scans
+    runtime = ScanRuntime.from_context(context)
     step = run_stage(
-        context, scan_id, TaskName.scan_analyse, lambda: pipeline.analyse(runtime, scan_id), stopping
+        runtime, scan_id, TaskName.scan_analyse, lambda: pipeline.analyse(runtime, scan_id), stopping
     )
     if step is pipeline.Next.post:
-        run_stage(context, scan_id, TaskName.scan_post, lambda: pipeline.post(runtime, scan_id), stopping)
+        run_stage(runtime, scan_id, TaskName.scan_post, lambda: pipeline.post(runtime, scan_id), stopping)
 
 
 class InProcessDispatcher:

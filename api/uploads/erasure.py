@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 
 from api.errors import ApiError
-from api.uploads.storage import Storage
+from api.storage import Storage
 
 log = logging.getLogger(__name__)
 

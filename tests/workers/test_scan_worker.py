@@ -157,7 +157,7 @@ def test_beat_requeues_a_stuck_scan(api: TestClient, fake_openai: FakeOpenAI) ->
         max_decode_bytes=2**27,
         budget_bytes=2**28,
     )
-    ctx.scans.storage.put("scans/stuck.jpg", image.data, "image/jpeg")
+    ctx.storage.put("scans/stuck.jpg", image.data, "image/jpeg")
     with session_scope(ctx.session_factory) as session:
         stuck = Scan(
             user_id=user_id, image_key="scans/stuck.jpg", image_sha256=image.sha256, status="queued",

@@ -10,6 +10,7 @@ import pytest
 from api.analyser.base import PermanentAnalyserError, TransientAnalyserError
 from api.context import AppContext
 from api.scans.policy import INTERNAL_ERROR, Fail, Retry, ScanPolicy
+from api.scans.runtime import ScanRuntime
 from api.settings import Settings
 from api.tasks.dispatch import run_stage
 from api.tasks.names import TaskName
@@ -51,7 +52,9 @@ def test_the_in_process_runner_retries_a_crash_like_the_celery_task(settings: Se
         return "finished"
 
     try:
-        result = run_stage(ctx, uuid.uuid4(), TaskName.scan_post, crashes_once, threading.Event())
+        result = run_stage(
+            ScanRuntime.from_context(ctx), uuid.uuid4(), TaskName.scan_post, crashes_once, threading.Event()
+        )
         retries = ctx.telemetry.registry.get_sample_value(
             "waste_task_retries_total", {"task": TaskName.scan_post, "code": INTERNAL_ERROR}
         )
@@ -75,7 +78,9 @@ def test_the_in_process_runner_gives_up_after_the_policy_attempts(settings: Sett
         raise TransientAnalyserError("timeout", "slow")
 
     try:
-        result = run_stage(ctx, uuid.uuid4(), TaskName.scan_analyse, always_transient, stop)
+        result = run_stage(
+            ScanRuntime.from_context(ctx), uuid.uuid4(), TaskName.scan_analyse, always_transient, stop
+        )
     finally:
         ctx.close()
     # Shutting down leaves the scan pending for the sweep after the first failure; otherwise it
