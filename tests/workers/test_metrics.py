@@ -7,7 +7,6 @@ the chart sets them; the analyser is the fake OpenAI-compatible server (tokens 1
 from __future__ import annotations
 
 import re
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,16 +22,11 @@ from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, wait_for_scan
 from tests.charts.promql import dashboard_queries, metric_names, rule_queries
-from tests.workers.support import CeleryWorker, purge, wait_for
+from tests.support.cli import free_port
+from tests.support.processes import wait_for
+from tests.workers.support import CeleryWorker, purge
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:

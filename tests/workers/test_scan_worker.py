@@ -18,7 +18,8 @@ from api.tasks.names import WORK_QUEUES, QueueName, TaskName, dlq_name
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, wait_for_scan
-from tests.workers.support import CeleryWorker, purge, queue_depth, wait_for
+from tests.support.processes import wait_for
+from tests.workers.support import CeleryWorker, purge, queue_depth
 
 ANALYSE_DLQ = dlq_name(QueueName.scan_analyse)
 
