@@ -21,12 +21,12 @@ from typing import Any
 
 from tests.wastectl.fleet.harness import Fleet, start_fleet, stop_fleet
 from wastectl.fleet.inventory import InventoryOptions
-from wastectl.fleet.knownhosts import known_hosts_path
-from wastectl.fleet.model import Inventory, Node
-from wastectl.fleet.parallel import exec_on_node, map_nodes
 from wastectl.fleet.sources import load_static
-from wastectl.health.model import Layer
-from wastectl.health.registry import SPECS
+from wastectl.health.model import NodeCheck
+from wastectl.health.registry import HEALTH_CHECKS
+from wastectl.nodes.knownhosts import known_hosts_path
+from wastectl.nodes.model import Inventory, Node
+from wastectl.nodes.parallel import exec_on_node, map_nodes
 
 EXEC_COMMAND = "uname -a; df -P / >/dev/null"
 
@@ -36,9 +36,9 @@ def _inventory(fleet: Fleet, base: Path) -> Inventory:
 
 
 def _health_node(inventory: Inventory) -> Callable[[Node], Any]:
-    from wastectl.health.node import run_node
+    from wastectl.health.node_runner import run_node
 
-    ids = {s.id for s in SPECS if s.layer is Layer.node}
+    ids = {s.id for s in HEALTH_CHECKS if isinstance(s, NodeCheck)}
     kh = known_hosts_path(inventory.cluster)
     return lambda node: run_node(
         node, selected=ids, known_hosts=kh, accept_new=True, cluster=inventory.cluster

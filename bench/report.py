@@ -81,6 +81,14 @@ def plot_search(search: dict[str, Any]) -> list[str]:
     return ["![sustained-rate search](benchmarks/search.png)"]
 
 
+def cpu_text(cpu: dict[str, float] | None) -> str:
+    return ", ".join(f"{name} {ms:g}" for name, ms in cpu.items()) if cpu else "?"
+
+
+def load_text(load: list[float] | None) -> str:
+    return f"{load[0]:.1f}" if load else "?"
+
+
 def run_row(run: dict[str, Any]) -> str:
     s, e, o = run["submit_ms"], run["e2e_s"], run["overhead_ms"]
     return (
@@ -97,6 +105,29 @@ HEADER = (
 )
 
 
+def worker_capacity_section() -> list[str]:
+    capacity = load("worker_capacity")
+    if not capacity:
+        return []
+    lines = [
+        f"### One `scan.analyse` worker process ({capacity['started']} UTC, model median"
+        f" {capacity['model_median_s']:g} s, p90 {capacity['model_p90_s']:g} s, load average"
+        f" {capacity['loadavg_before'][0]:.1f})",
+        "",
+        "| threads | backlog | sustained /s | sustained /min | whole drain /s | threads / mean latency |"
+        " CPU ms/scan | CPU ceiling /s | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in capacity["rows"]:
+        lines.append(
+            f"| {row['concurrency']} | {row['backlog']} | {row['steady_per_s']:g} |"
+            f" {row['steady_per_min']:g} | {row['overall_per_s']:g} | {row['littles_law_per_s']:g} |"
+            f" {row['cpu_ms_per_scan']:g} |"
+            f" {row['cpu_ceiling_per_s']:g} | {row['peak_rss_mb']:g} |"
+        )
+    return [*lines, ""]
+
+
 def section() -> str:
     lines: list[str] = []
     names = ("scan_sustained", "scan_sustained_ticket", "scan_vus250", "scan_quick", "scan_quick_ticket")
@@ -109,8 +140,9 @@ def section() -> str:
                 f"- {run['name']} ({run['started']} UTC): model median {cfg.get('model_median_s')} s, "
                 f"p90 {cfg.get('model_p90_s')} s; `scan.analyse` threads "
                 f"{cfg.get('analyse_concurrency')}; uvicorn workers {cfg.get('api_workers')}; "
-                f"CPU ms per scan {run.get('cpu_ms_per_scan', '?')}; "
-                f"load average {run.get('loadavg_before', '?')} -> {run.get('loadavg_after', '?')}"
+                f"CPU ms per scan {cpu_text(run.get('cpu_ms_per_scan'))}; "
+                f"load average {load_text(run.get('loadavg_before'))} -> "
+                f"{load_text(run.get('loadavg_after'))}"
             )
         lines.append("")
         for run in runs:
@@ -124,6 +156,7 @@ def section() -> str:
         lines += ["", f"Highest sustained rate: **{search['highest_sustained_per_min']:g} scans/min**.", ""]
         lines += plot_search(search)
         lines.append("")
+    lines += worker_capacity_section()
     endpoints = load("api_endpoints")
     if endpoints:
         lines += [

@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "user_stats": ([], ["--scans", "500", "--users", "20", "--runs", "5"]),
     "fleet_parallel": ([], ["--rounds", "1", "--sizes", "4"]),
     "scans_worker_pool": ([], ["--scans", "30"]),
+    "worker_capacity": ([], ["--quick"]),
     "api_endpoints": ([], ["--quick"]),
     "image_memory": (["--unbounded"], ["--concurrency", "4", "--only", "review"]),
     "scan_throughput": (["--rate", "16.7", "--duration", "180"], ["--quick"]),

@@ -1,13 +1,14 @@
 """The root Typer application: global options, command groups and the error boundary.
 
 Command modules import nothing heavy at module level (boto3, kubernetes, paramiko, openai,
-sqlalchemy, celery...), so `wastectl --help` stays fast; a test checks it.
+sqlalchemy, celery...), so `wastectl --help` stays fast; a test checks it. Only Click reads argv:
+what the error boundary needs (`--debug`, the command's `--output` and name) reaches it through
+the `RunOptions` Click hands every context as `ctx.obj`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from typing import Annotated
 
@@ -27,7 +28,14 @@ from wastectl.commands import rebuild as rebuild_cmd
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
 from wastectl.logs import setup_run_log
-from wastectl.output import print_error, print_json_failure, stderr_console
+from wastectl.output import (
+    ErrorEntry,
+    RunOptions,
+    print_error,
+    print_json_failure,
+    run_options,
+    stderr_console,
+)
 
 log = logging.getLogger("wastectl")
 
@@ -56,12 +64,24 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _remember_debug(ctx: typer.Context, value: bool) -> bool:
+    run = run_options(ctx)
+    if run is not None:
+        run.debug = value
+    return value
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
     debug: Annotated[
         bool,
-        typer.Option("--debug", help="Show tracebacks and debug logs on stderr.", envvar="WASTECTL_DEBUG"),
+        typer.Option(
+            "--debug",
+            help="Show tracebacks and debug logs on stderr.",
+            envvar="WASTECTL_DEBUG",
+            callback=_remember_debug,
+        ),
     ] = False,
     version: Annotated[
         bool,
@@ -76,26 +96,6 @@ def root(
     command = ctx.invoked_subcommand or ""
     path = setup_run_log(command, debug=debug)
     ctx.meta["log_file"] = path
-
-
-def _json_requested(argv: list[str] | None) -> bool:
-    args = sys.argv[1:] if argv is None else argv
-    pairs = zip(args, [*args[1:], ""], strict=True)
-    flagged = any(a in ("--output", "-o") and b.lower() == "json" for a, b in pairs)
-    return flagged or "--output=json" in args or os.environ.get("WASTECTL_OUTPUT", "").lower() == "json"
-
-
-def _command_words(argv: list[str] | None) -> str:
-    words = []
-    for arg in sys.argv[1:] if argv is None else argv:
-        if arg.startswith("-"):
-            break
-        words.append(arg)
-    return " ".join(words[:2])
-
-
-def _debug_enabled() -> bool:
-    return "--debug" in sys.argv[1:] or os.environ.get("WASTECTL_DEBUG", "").lower() in ("1", "true", "yes")
 
 
 def _show_usage_error(exc: Exception) -> None:
@@ -115,13 +115,16 @@ def _show_usage_error(exc: Exception) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and turn every outcome into a documented exit code."""
+    run = RunOptions()
     try:
-        result = app(args=argv, prog_name="wastectl", standalone_mode=False)
+        result = app(args=argv, prog_name="wastectl", standalone_mode=False, obj=run)
     except WastectlError as exc:
-        log.error("%s", exc.message, exc_info=_debug_enabled())
+        log.error("%s", exc.message, exc_info=run.debug)
         print_error(exc.message, hint=exc.hint)
-        if _json_requested(argv):
-            print_json_failure(_command_words(argv), exc.message, exc.hint)
+        if run.json:
+            print_json_failure(
+                run.command, ErrorEntry(exc.message, code=exc.exit_code.name.lower(), hint=exc.hint)
+            )
         sys.exit(int(exc.exit_code))
     except typer.TyperException as exc:
         # Click-level errors (unknown command or option, bad value): exit 2 unless they say otherwise.
@@ -133,11 +136,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(int(ExitCode.INTERRUPTED))
     except Exception as exc:
         log.exception("unexpected error")
-        if _debug_enabled():
+        if run.debug:
             raise
-        print_error(
-            f"unexpected {type(exc).__name__}: {exc}", hint="run again with --debug, or read the log file"
+        message, hint = (
+            f"unexpected {type(exc).__name__}: {exc}",
+            "run again with --debug, or read the log file",
         )
+        print_error(message, hint=hint)
+        if run.json:
+            print_json_failure(run.command, ErrorEntry(message, code="unexpected", hint=hint))
         sys.exit(int(ExitCode.FAILURE))
     if result == ExitCode.INTERRUPTED:
         # Typer turns Ctrl-C into a plain exit 130; say so, so the stop is never silent.

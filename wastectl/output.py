@@ -2,6 +2,7 @@
 
 JSON envelope (docs/cli.md), version 1:
     {"apiVersion": "wastectl/v1", "command": "config show", "ok": true, "data": ..., "errors": []}
+Every entry of `errors` is an `ErrorEntry`: the same four keys for every command.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,6 +27,34 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+@dataclass
+class RunOptions:
+    """What the error boundary (wastectl/app.py) needs to know about this run, filled in by Click
+    while it parses (option callbacks): the root's `--debug`, the command's `--output` and name."""
+
+    debug: bool = False
+    output: OutputFormat = OutputFormat.table
+    command: str = ""
+
+    @property
+    def json(self) -> bool:
+        return self.output is OutputFormat.json
+
+
+def run_options(ctx: typer.Context) -> RunOptions | None:
+    """The run's `RunOptions`: the root context's `obj` (a group may keep its own `obj` below it)."""
+    run = ctx.find_root().obj
+    return run if isinstance(run, RunOptions) else None
+
+
+def _remember_output(ctx: typer.Context, value: OutputFormat) -> OutputFormat:
+    run = run_options(ctx)
+    if run is not None:
+        run.output = value
+        run.command = ctx.command_path.partition(" ")[2]
+    return value
+
+
 OutputOption = Annotated[
     OutputFormat,
     typer.Option(
@@ -33,14 +63,59 @@ OutputOption = Annotated[
         help="table for people, json for scripts (a versioned envelope, see docs/cli.md).",
         envvar="WASTECTL_OUTPUT",
         case_sensitive=False,
+        callback=_remember_output,
     ),
 ]
 
 
+#: For commands whose output is a stream (a shell, a server, logs): only a failure is JSON.
+StreamOutputOption = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--output",
+        "-o",
+        help="json: a failure is the JSON envelope on stdout (docs/cli.md); the stream stays text.",
+        envvar="WASTECTL_OUTPUT",
+        case_sensitive=False,
+        callback=_remember_output,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class ErrorEntry:
+    """One entry of the envelope's `errors`, the same shape for every command (docs/cli.md).
+
+    `code` names the kind of problem where there is a stable name for it (a health check ID,
+    `ResetLeftovers`, `usage`...); `target` is the node, row, stage or check it concerns.
+    """
+
+    message: str
+    target: str | None = None
+    code: str | None = None
+    hint: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        from wastectl.redact import redact
+
+        return {
+            "code": self.code,
+            "message": redact(self.message),
+            "target": self.target,
+            "hint": redact(self.hint) if self.hint else None,
+        }
+
+
 def envelope(
-    command: str, data: Any, *, ok: bool = True, errors: Sequence[dict[str, Any]] = ()
+    command: str, data: Any, *, ok: bool = True, errors: Sequence[ErrorEntry] = ()
 ) -> dict[str, Any]:
-    return {"apiVersion": API_VERSION, "command": command, "ok": ok, "data": data, "errors": list(errors)}
+    return {
+        "apiVersion": API_VERSION,
+        "command": command,
+        "ok": ok,
+        "data": data,
+        "errors": [error.as_dict() for error in errors],
+    }
 
 
 def stdout_console() -> Console:
@@ -86,7 +161,7 @@ class Printer:
         render: Callable[[Printer], None],
         *,
         ok: bool = True,
-        errors: Sequence[dict[str, Any]] = (),
+        errors: Sequence[ErrorEntry] = (),
     ) -> None:
         """Emit `data` as the JSON envelope, or call `render` to draw it for people."""
         if self.json:
@@ -132,10 +207,8 @@ def print_error(message: str, *, hint: str | None = None) -> None:
         console.print(Text("hint: ", style="yellow") + Text(redact(hint)))
 
 
-def print_json_failure(command: str, message: str, hint: str | None) -> None:
+def print_json_failure(command: str, error: ErrorEntry) -> None:
     """The JSON envelope of a command that failed before producing data (scripts still get JSON)."""
-    from wastectl.redact import redact
-
-    error = {"message": redact(message), **({"hint": redact(hint)} if hint else {})}
-    body = envelope(command, None, ok=False, errors=[error])
-    sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(
+        json.dumps(envelope(command, None, ok=False, errors=[error]), ensure_ascii=False, indent=2) + "\n"
+    )

@@ -27,7 +27,7 @@ SYSTEM_PROMPT = (
     'Answer "unknown" for any attribute the photo does not show; never guess. category_id is your '
     "best guess of the category. confidence is how sure you are of item_id. "
     "Give no disposal advice: it comes from our knowledge base. Use the user's note as a hint only.\n"
-    "Catalogue (item_id: Korean name):\n"
+    "Catalogue, one line per category_id: item_id Korean name, item_id Korean name, ...\n"
 )
 REPAIR_PROMPT = (
     "Your previous answer could not be used ({error}). Answer again with only JSON that follows the "

@@ -16,20 +16,8 @@ CONTRACTS = [
     contract["id"] for contract in tomllib.loads(PYPROJECT.read_text())["tool"]["importlinter"]["contracts"]
 ]
 
-# The issue-17-cli branch makes wastectl.fleet and wastectl.health independent; once it is merged
-# this contract holds and the strict xfail fails: remove the mark then.
-PENDING = {"fleet-health"}
 
-
-@pytest.mark.parametrize(
-    "contract",
-    [
-        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="made true on issue-17-cli"))
-        if c in PENDING
-        else c
-        for c in CONTRACTS
-    ],
-)
+@pytest.mark.parametrize("contract", CONTRACTS)
 def test_import_contract_is_kept(contract: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO_ROOT)
     assert lint_imports(str(PYPROJECT), limit_to_contracts=(contract,), no_cache=True, no_logo=True) == 0

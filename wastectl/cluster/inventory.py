@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from wastectl.errors import UsageError
-from wastectl.fleet.knownhosts import known_hosts_path
-from wastectl.fleet.model import Inventory, Node
+from wastectl.nodes.knownhosts import known_hosts_path
+from wastectl.nodes.model import Inventory, Node
 from wastectl.paths import state_dir
 
 
@@ -37,7 +37,7 @@ def ansible_dir() -> Path:
 
 def cluster_dir(cluster: str) -> Path:
     """Per-cluster state: runner artifacts, fetched kubeconfig, generated credentials, rebuild state."""
-    from wastectl.fleet.knownhosts import _SAFE
+    from wastectl.nodes.knownhosts import _SAFE
 
     return state_dir() / "clusters" / (_SAFE.sub("_", cluster) or "default")
 

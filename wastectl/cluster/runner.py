@@ -21,7 +21,7 @@ import yaml
 from wastectl.cluster import inventory as cluster_inventory
 from wastectl.cluster.progress import Failure, Progress
 from wastectl.errors import UsageError, WastectlError
-from wastectl.fleet.model import Inventory
+from wastectl.nodes.model import Inventory
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from wastectl.errors import UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from wastectl.fleet.model import Inventory
+    from wastectl.nodes.model import Inventory
 
 
 def parse_extra_vars(items: list[str] | None) -> dict[str, Any]:

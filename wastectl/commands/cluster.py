@@ -8,7 +8,7 @@ import typer
 
 from wastectl.exitcodes import ExitCode
 from wastectl.fleet.cli import FleetArgs, fleet_options
-from wastectl.output import OutputFormat, OutputOption, Printer
+from wastectl.output import ErrorEntry, OutputFormat, OutputOption, Printer
 
 app = typer.Typer(no_args_is_help=True, help="Configure the cluster's nodes with Ansible (site.yml).")
 
@@ -66,7 +66,9 @@ def bootstrap(
     except KeyboardInterrupt:
         printer.info("interrupted: the nodes may be part-way through site.yml; run it again to converge")
         return int(ExitCode.INTERRUPTED)
-    errors = [f.__dict__ for f in result.failures]
+    errors = [ErrorEntry(f"{f.task}: {f.message}", target=f.host) for f in result.failures]
+    if not result.ok and not errors:
+        errors = [ErrorEntry(f"site.yml {result.status} (rc={result.rc})", hint=f"see {result.artifacts}")]
 
     def render(p: Printer) -> None:
         rows = [

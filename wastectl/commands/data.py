@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from wastectl import settings as cli_settings
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
-from wastectl.output import OutputFormat, OutputOption, Printer
+from wastectl.output import ErrorEntry, OutputFormat, OutputOption, Printer
 
 app = typer.Typer(help="Load public datasets into the database.", no_args_is_help=True)
 
@@ -113,7 +113,7 @@ def import_points(
         if failed:
             p.info("--strict: nothing was imported because of the rows above")
 
-    errors: list[dict[str, Any]] = [{"line": s.line, "reason": s.reason} for s in report.skipped]
+    errors = [ErrorEntry(s.reason, target=f"line {s.line}", code="SkippedRow") for s in report.skipped]
     printer.result(data, render, ok=not failed, errors=errors if failed else [])
     if failed:
         return int(ExitCode.USAGE)
@@ -124,6 +124,6 @@ def _fail(printer: Printer, message: str) -> int:
     from wastectl.output import print_error
 
     if printer.json:
-        printer.result(None, lambda _p: None, ok=False, errors=[{"reason": message}])
+        printer.result(None, lambda _p: None, ok=False, errors=[ErrorEntry(message, code="usage")])
     print_error(message)
     return int(ExitCode.USAGE)

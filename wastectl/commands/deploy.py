@@ -16,7 +16,7 @@ from wastectl.deploy.cli import (
     ReleaseOption,
 )
 from wastectl.exitcodes import ExitCode
-from wastectl.output import OutputFormat, OutputOption, Printer
+from wastectl.output import ErrorEntry, OutputFormat, OutputOption, Printer
 
 if TYPE_CHECKING:
     from wastectl.deploy.model import DeployResult, ResourceChange, Revision
@@ -136,7 +136,7 @@ def deploy(
         result.as_dict(),
         lambda p: _render_result(p, result),
         ok=result.error is None,
-        errors=[{"message": result.error}] if result.error else [],
+        errors=[ErrorEntry(result.error)] if result.error else [],
     )
     return int(ExitCode.OK if result.error is None else ExitCode.FAILURE)
 
@@ -224,7 +224,7 @@ def rollback(  # noqa: PLR0917 - a Typer command: the CLI's argument and options
         result.as_dict(),
         lambda p: _render_result(p, result),
         ok=result.error is None,
-        errors=[{"message": result.error}] if result.error else [],
+        errors=[ErrorEntry(result.error)] if result.error else [],
     )
     return int(ExitCode.OK if result.error is None else ExitCode.FAILURE)
 

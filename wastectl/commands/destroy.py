@@ -18,7 +18,7 @@ import typer
 from wastectl.errors import UsageError
 from wastectl.exitcodes import ExitCode
 from wastectl.infra.options import DirOption, EnvOption, confirm, env_dir
-from wastectl.output import OutputFormat, OutputOption, Printer
+from wastectl.output import ErrorEntry, OutputFormat, OutputOption, Printer
 
 
 def _saved_outputs(cluster: str) -> dict[str, Any]:
@@ -114,7 +114,7 @@ def destroy(
         or bool((data["kubernetes"] or {}).get("failed"))
         or bool((data["kubernetes"] or {}).get("lingering"))
     )
-    p.result(data, lambda q: _render(q, data), ok=not partial)
+    p.result(data, lambda q: _render(q, data), ok=not partial, errors=_errors(data))
     return int(ExitCode.PARTIAL if partial else ExitCode.OK)
 
 
@@ -174,6 +174,19 @@ def _terraform(workdir: Path, cluster: str, say: Any, p: Printer, data: dict[str
         if not p.json:
             _render(p, data)
         raise
+
+
+def _errors(data: dict[str, Any]) -> list[ErrorEntry]:
+    kube = data.get("kubernetes") or {}
+    aws = data.get("aws") or {}
+    return (
+        [ErrorEntry("still deleting", target=ref, code="Lingering") for ref in kube.get("lingering", [])]
+        + [ErrorEntry(i["error"], target=i["object"], code="DeleteFailed") for i in kube.get("failed", [])]
+        + [
+            ErrorEntry(i["error"], target=f"{i['kind']} {i['id']}", code="DeleteFailed")
+            for i in aws.get("failed", [])
+        ]
+    )
 
 
 def _render(p: Printer, data: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from wastectl import settings as cli_settings
-from wastectl.output import Printer
+from wastectl.output import OutputFormat, Printer, StreamOutputOption
 from wastectl.paths import log_dir
 
 
@@ -22,6 +22,7 @@ def dev(
         ),
     ] = 8,
     seed: Annotated[bool, typer.Option(help="Load the knowledge base and sample data.")] = True,
+    output: StreamOutputOption = OutputFormat.table,
 ) -> int:
     """Run the API locally: migrate, seed, serve, and process scans.
 

@@ -12,10 +12,11 @@ from wastectl.errors import UsageError
 from wastectl.exitcodes import ExitCode
 from wastectl.fleet.cli import FleetArgs, fleet_options
 from wastectl.health.model import Layer, Result, Status
-from wastectl.output import OutputFormat, OutputOption, Printer
+from wastectl.output import ErrorEntry, OutputFormat, OutputOption, Printer
 
 if TYPE_CHECKING:
     from wastectl.health.app import AppTarget
+    from wastectl.health.model import CheckSpec
     from wastectl.health.runner import HealthOptions
 
 
@@ -87,7 +88,6 @@ def health(
             envvar="WASTECTL_HEALTH_KUBECONFIG",
         ),
     ] = None,
-    root_prefix: Annotated[str, typer.Option(hidden=True, envvar="WASTECTL_ROOT_PREFIX")] = "",
     output: OutputOption = OutputFormat.table,
 ) -> int:
     """Run named checks (node over SSH, cluster via the Kubernetes API, app) in parallel and score them.
@@ -102,7 +102,7 @@ def health(
 
     from rich.markup import escape
 
-    from wastectl.health.registry import BY_ID
+    from wastectl.health.registry import health_check_ids
     from wastectl.health.report import parse_duration, render
     from wastectl.health.runner import HealthOptions, Report, run_cluster, run_local
 
@@ -113,11 +113,11 @@ def health(
     if node and role:
         raise UsageError("give --node or --role, not both")
     ignored = {item.strip().lower() for raw in ignore or [] for item in raw.split(",") if item.strip()}
-    unknown = sorted(ignored - set(BY_ID))
+    known = health_check_ids()
+    unknown = sorted(ignored - set(known))
     if unknown:
         raise UsageError(
-            f"unknown check ID(s): {', '.join(unknown)}",
-            hint="known: " + ", ".join(spec.id for spec in BY_ID.values()),
+            f"unknown check ID(s): {', '.join(unknown)}", hint="known: " + ", ".join(known.values())
         )
     if rabbitmq_api is not None:
         _check_http_url("--rabbitmq-api", rabbitmq_api)
@@ -136,7 +136,6 @@ def health(
         redis_url=redis_url,
         rabbitmq_api=rabbitmq_api,
         accept_new=fleet.accept_new,
-        root_prefix=root_prefix,
         node_names=tuple(node or ()),
         role=role,
         readonly_kubeconfig=readonly_kubeconfig,
@@ -179,7 +178,7 @@ def health(
         data,
         lambda p: render(p, report),
         ok=int(report.exit_code) == 0,
-        errors=[r.as_dict() for r in report.errors],
+        errors=[ErrorEntry(r.message, target=r.target, code=r.id, hint=r.fix or None) for r in report.errors],
     )
     return int(report.exit_code)
 
@@ -196,25 +195,34 @@ def _progress_line(name: str, results: list[Result]) -> str:
 
 
 def _list_checks(printer: Printer) -> int:
-    from wastectl.health.registry import SPECS
+    """Every check in the registry: what `health` runs, and ResetLeftovers, which `reset` runs."""
+    from wastectl.health.model import NodeCheck
+    from wastectl.health.registry import CHECKS
+
+    def applies_to(spec: CheckSpec) -> str:
+        if not isinstance(spec, NodeCheck):
+            return str(spec.layer)
+        return "control-plane nodes" if spec.control_plane_only else "all nodes"
 
     rows = [
         {
-            "id": spec.id,
+            "id": str(spec.id),
             "layer": str(spec.layer),
             "severity": str(spec.severity),
+            "description": spec.title,
             "verifies": spec.verifies or spec.title,
-            "applies_to": spec.roles or "all nodes" if spec.layer is Layer.node else str(spec.layer),
+            "applies_to": applies_to(spec),
+            "run_by": "health" if spec.in_health else "reset",
             "fix": spec.fix,
         }
-        for spec in SPECS
+        for spec in CHECKS
     ]
     printer.result(
         {"checks": rows},
         lambda p: p.table(
             f"{len(rows)} checks",
-            ["id", "layer", "severity", "verifies", "fix"],
-            [(r["id"], r["layer"], r["severity"], r["verifies"], r["fix"]) for r in rows],
+            ["id", "layer", "severity", "run by", "description", "fix"],
+            [(r["id"], r["layer"], r["severity"], r["run_by"], r["description"], r["fix"]) for r in rows],
         ),
     )
     return int(ExitCode.OK)

@@ -10,6 +10,7 @@ from wastectl.deploy.cli import ContextOption, KubeconfigOption, NamespaceOption
 from wastectl.deploy.model import Service
 from wastectl.errors import UsageError, WastectlError
 from wastectl.exitcodes import ExitCode
+from wastectl.output import OutputFormat, StreamOutputOption
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_cyan", "bright_magenta")
 
@@ -29,6 +30,7 @@ def logs(
     context: ContextOption = None,
     namespace: NamespaceOption = None,
     release: ReleaseOption = None,
+    output: StreamOutputOption = OutputFormat.table,
 ) -> int:
     """Logs of every pod of SERVICE through the Kubernetes API, merged by time, each line prefixed by its pod.
 

@@ -13,7 +13,7 @@ from wastectl.deploy.cli import DEFAULT_CHART, NamespaceOption, ReleaseOption
 from wastectl.errors import UsageError
 from wastectl.exitcodes import ExitCode
 from wastectl.fleet.cli import FleetArgs, fleet_options
-from wastectl.output import OutputFormat, OutputOption, Printer
+from wastectl.output import ErrorEntry, OutputFormat, OutputOption, Printer
 from wastectl.rebuild.state import Stage
 
 if TYPE_CHECKING:
@@ -247,6 +247,8 @@ def _report(
             p.info(f"fix the cause, then resume with: {escape(resume)}")
         p.info(f"state file: {state.path}")
 
-    errors = [{"stage": failed_stage, "message": failed.message, "tail": failed.tail}] if failed else []
+    errors = (
+        [ErrorEntry(failed.message, target=failed_stage, code="StageFailed", hint=resume)] if failed else []
+    )
     printer.result(state.as_dict(), render, ok=failed is None, errors=errors)
     return int(ExitCode.OK if failed is None else ExitCode.FAILURE)

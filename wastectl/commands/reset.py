@@ -1,11 +1,11 @@
-"""`wastectl reset NODE|all`: drain, wipe Kubernetes off the node over SSH, verify, delete the Node."""
+"""`wastectl reset NODE|all`: drain, wipe Kubernetes off the node over SSH, verify, delete the Node.
+
+The options, the confirmation and the report; the work is wastectl/reset/engine.py."""
 
 from __future__ import annotations
 
 import shlex
 import sys
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,13 +14,12 @@ import typer
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
 from wastectl.fleet.cli import FleetArgs, fleet_options
-from wastectl.output import OutputFormat, OutputOption, Printer
+from wastectl.output import ErrorEntry, OutputFormat, OutputOption, Printer
 
 if TYPE_CHECKING:
-    from wastectl.fleet.model import Inventory, Node
-    from wastectl.fleet.preflight import Preflight
-    from wastectl.fleet.ssh import Connection
-    from wastectl.kube.client import KubeClient
+    from wastectl.nodes.model import Inventory
+    from wastectl.reset.engine import NodeReport
+    from wastectl.reset.preflight import Preflight
 
 
 EXAMPLES = """
@@ -31,27 +30,6 @@ Examples:
   wastectl reset all --cluster sesacthon --yes      # workers first, then the master
   wastectl reset storage --skip-drain --keep-node   # no Kubernetes API needed
 """
-
-
-@dataclass
-class NodeReport:
-    node: str
-    ok: bool = False
-    steps: list[dict[str, Any]] = field(default_factory=list)
-    evicted: list[str] = field(default_factory=list)
-    leftovers: list[str] = field(default_factory=list)
-    node_deleted: bool = False
-    cordoned: bool = False
-    failed_steps: list[str] = field(default_factory=list)
-    error: str | None = None
-    uncordon: str | None = None  # the exact command to put the node back, when it stays cordoned
-
-
-def _order(inventory: Inventory, target: str) -> list[Node]:
-    if target != "all":
-        return [inventory.get(target)]
-    workers = [n for n in inventory.nodes if not n.is_control_plane]
-    return workers + [n for n in inventory.nodes if n.is_control_plane]
 
 
 def _confirm(expected: str, what: str, printer: Printer) -> None:
@@ -79,7 +57,6 @@ def reset(
         Path | None,
         typer.Option(help="Kubeconfig (default: fetched from the master).", envvar="WASTECTL_KUBECONFIG"),
     ] = None,
-    root_prefix: Annotated[str, typer.Option(hidden=True, envvar="WASTECTL_ROOT_PREFIX")] = "",
     output: OutputOption = OutputFormat.table,
 ) -> int:
     """Reset NODE (or every node) like `kubeadm reset` plus the cleanup kubeadm leaves behind.
@@ -94,8 +71,10 @@ def reset(
     `all` resets the workers before the master. Asks to type the node (or cluster) name unless
     --yes; --yes needs --cluster NAME, which must be the inventory's cluster.
     """
-    from wastectl.fleet.reset import reset_steps
+    from rich.markup import escape
+
     from wastectl.guard import option_given, require_named_cluster, require_same_cluster
+    from wastectl.reset import engine
 
     require_named_cluster(ctx, yes=yes and not dry_run, command="reset")
     inventory = fleet.resolve()
@@ -106,14 +85,15 @@ def reset(
             source=f"the inventory ({inventory.source})",
             command="reset",
         )
-    nodes = _order(inventory, target)
+    nodes = engine.order(inventory, target)
     printer = Printer("reset", output)
     use_api = not (skip_drain and keep_node)
-    steps = reset_steps(root_prefix)  # "{node}" in the (test-only) prefix is filled per node
+    uncordon = "kubectl" + (f" --kubeconfig {shlex.quote(str(kubeconfig))}" if kubeconfig else "")
+    options = engine.ResetOptions(
+        skip_drain=skip_drain, keep_node=keep_node, drain_timeout=drain_timeout, kubectl=uncordon
+    )
     if dry_run:
-        return _dry_run(
-            printer, inventory, nodes, steps, use_api=use_api, skip_drain=skip_drain, keep_node=keep_node
-        )
+        return _dry_run(printer, inventory, engine.plan(nodes, options), use_api=use_api)
     if not yes:
         what = (
             f"ALL {len(nodes)} nodes of cluster {inventory.cluster}" if target == "all" else f"node {target}"
@@ -124,94 +104,41 @@ def reset(
         from wastectl.kube.connect import open_api
 
         try:
-            kube = open_api(
-                inventory, kubeconfig=kubeconfig, accept_new=fleet.accept_new, root_prefix=root_prefix
-            )
+            kube = open_api(inventory, kubeconfig=kubeconfig, accept_new=fleet.accept_new)
         except WastectlError as exc:
             raise WastectlError(
                 f"cannot reach the Kubernetes API to drain: {exc.message}",
                 hint="use --skip-drain --keep-node to reset without the API",
             ) from None
-    from wastectl.fleet.knownhosts import known_hosts_path
-    from wastectl.fleet.parallel import map_nodes
-    from wastectl.fleet.preflight import preflight
-
     try:
-        checks = map_nodes(
-            nodes,
-            lambda node: preflight(
-                node,
-                known_hosts=known_hosts_path(inventory.cluster),
-                accept_new=fleet.accept_new,
-                cluster=inventory.cluster,
-                selector=inventory.selector_args,
-            ),
-            stop=threading.Event(),
-        )
+        checks = engine.preflight_all(inventory, nodes, accept_new=fleet.accept_new)
         failed = [check for check in checks if not check.ok]
         if failed:
             for check in checks:
                 if check.connection is not None:
                     check.connection.close()
             return _preflight_failed(printer, failed, len(nodes))
-        uncordon_hint = "kubectl" + (f" --kubeconfig {shlex.quote(str(kubeconfig))}" if kubeconfig else "")
+
+        def say(message: str) -> None:
+            printer.info(escape(message))
+
         reports = []
         for node, check in zip(nodes, checks, strict=True):
             assert check.connection is not None
             with check.connection as conn:
-                reports.append(
-                    _reset_node(
-                        printer,
-                        inventory,
-                        node,
-                        kube,
-                        conn,
-                        skip_drain=skip_drain,
-                        keep_node=keep_node,
-                        drain_timeout=drain_timeout,
-                        root_prefix=root_prefix,
-                        kubectl=uncordon_hint,
-                    )
-                )
+                reports.append(engine.reset_node(inventory, node, kube, conn, options=options, say=say))
     finally:
         if kube is not None:
             kube.close()
     return _summary(printer, reports)
 
 
-def _dry_run(
-    printer: Printer,
-    inventory: Inventory,
-    nodes: list[Node],
-    steps: list[Any],
-    *,
-    use_api: bool,
-    skip_drain: bool,
-    keep_node: bool,
-) -> int:
+def _dry_run(printer: Printer, inventory: Inventory, plan: list[dict[str, Any]], *, use_api: bool) -> int:
     from wastectl.redact import redact
-
-    plan = []
-    for node in nodes:
-        actions = [
-            f"preflight {node.name}: SSH {node.ssh.user}@{node.host}:{node.ssh.port} with a verified "
-            "host key, sudo -n true, tools present (every target before anything is cordoned)"
-        ]
-        if not skip_drain:
-            actions += [
-                f"PATCH /api/v1/nodes/<{node.name}> spec.unschedulable=true (cordon)",
-                f"evict every non-DaemonSet pod on {node.name} (POST .../pods/<pod>/eviction)"
-                " and wait until they are gone",
-            ]
-        actions += [f"ssh {node.ssh.user}@{node.host}:{node.ssh.port}: {step.command}" for step in steps]
-        actions.append(f"verify ResetLeftovers on {node.name}")
-        if not keep_node:
-            actions.append(f"DELETE /api/v1/nodes/<{node.name}> (only if every step and the check passed)")
-        plan.append({"node": node.name, "role": node.role, "actions": [redact(a) for a in actions]})
 
     def render(p: Printer) -> None:
         p.out.print(
-            f"[dry-run] reset of {len(nodes)} node(s) in cluster {inventory.cluster}; nothing is changed",
+            f"[dry-run] reset of {len(plan)} node(s) in cluster {inventory.cluster}; nothing is changed",
             markup=False,
         )
         for entry in plan:
@@ -241,82 +168,25 @@ def _preflight_failed(printer: Printer, failed: list[Preflight], total: int) -> 
             Text(f"preflight failed on {len(failed)} of {total} node(s): nothing was cordoned or reset")
         )
 
-    printer.result(data, render, ok=False)
+    errors = [
+        ErrorEntry(problem, target=f.node, code="ResetPreflight") for f in failed for problem in f.problems
+    ]
+    printer.result(data, render, ok=False, errors=errors)
     return int(ExitCode.FAILURE)
 
 
-def _reset_node(
-    printer: Printer,
-    inventory: Inventory,
-    node: Node,
-    kube: KubeClient | None,
-    conn: Connection,
-    *,
-    skip_drain: bool,
-    keep_node: bool,
-    drain_timeout: float,
-    root_prefix: str,
-    kubectl: str,
-) -> NodeReport:
-    """Cordon and drain, run every step (each exit status counts), verify, then delete the Node -
-    only when every step and the leftovers check passed."""
-    from rich.markup import escape
-
-    from wastectl.fleet.reset import leftovers, reset_steps, run_steps
-    from wastectl.health.cluster import match_nodes
-    from wastectl.kube import drain as k8s
-    from wastectl.kube.client import KubeError
-
-    report = NodeReport(node.name)
-
-    def say(message: str) -> None:
-        printer.info(escape(message))
-
-    root_prefix = root_prefix.replace("{node}", node.name)
-    api_name = None
-    try:
-        if kube is not None:
-            item = match_nodes(kube.items("/api/v1/nodes"), inventory).get(node.name)
-            api_name = item["metadata"]["name"] if item else None
-            if api_name is None:
-                say(f"[{node.name}] no Node object registered; skipping drain and delete")
-        if kube is not None and api_name and not skip_drain:
-            say(f"[{node.name}] cordon {api_name}")
-            k8s.cordon(kube, api_name)
-            report.cordoned = True
-            say(f"[{node.name}] drain {api_name}")
-            report.evicted = k8s.drain(kube, api_name, timeout=drain_timeout, say=say)
-        results = run_steps(conn, reset_steps(root_prefix), lambda step: say(f"[{node.name}] {step.title}"))
-        failed_steps = report.failed_steps
-        for result in results:
-            report.steps.append(
-                {"step": result.title, "exit_status": result.exit_status, "output": result.output[-2000:]}
-            )
-            if result.exit_status != 0:
-                failed_steps.append(f"{result.title} (exit {result.exit_status})")
-                say(f"[{node.name}] {result.title}: exit {result.exit_status}: {result.output[-300:]}")
-        report.leftovers = leftovers(conn, root_prefix)
-        problems = [f"step failed: {step}" for step in failed_steps]
-        if report.leftovers:
-            problems.append("ResetLeftovers: " + "; ".join(report.leftovers))
-        if problems:
-            report.error = "; ".join(problems)
-        elif kube is not None and api_name and not keep_node:
-            say(f"[{node.name}] delete Node {api_name}")
-            try:
-                report.node_deleted = k8s.delete_node(kube, api_name)
-            except KubeError as exc:
-                if exc.status is not None or not node.is_control_plane:
-                    raise
-                say(f"[{node.name}] the API server went away with the control plane; nothing to delete")
-            report.ok = True
-        else:
-            report.ok = True
-    except WastectlError as exc:
-        report.error = exc.message
-    if not report.ok and report.cordoned and api_name:
-        report.uncordon = f"{kubectl} uncordon {api_name}"
-    return report
+def _errors(reports: list[NodeReport]) -> list[ErrorEntry]:
+    """The same findings the table shows, one entry each; the uncordon command is the hint."""
+    errors = []
+    for r in reports:
+        hint = f"once fixed: {r.uncordon}" if r.uncordon else None
+        found = [("ResetLeftovers", item) for item in r.leftovers] + [
+            ("ResetStep", s) for s in r.failed_steps
+        ]
+        if r.error and not found:
+            found = [("Reset", r.error)]
+        errors += [ErrorEntry(message, target=r.node, code=code, hint=hint) for code, message in found]
+    return errors
 
 
 def _summary(printer: Printer, reports: list[NodeReport]) -> int:
@@ -355,7 +225,7 @@ def _summary(printer: Printer, reports: list[NodeReport]) -> int:
             ],
         )
 
-    printer.result(data, render, ok=len(ok) == len(reports))
+    printer.result(data, render, ok=len(ok) == len(reports), errors=_errors(reports))
     if len(ok) == len(reports):
         return int(ExitCode.OK)
     return int(ExitCode.FAILURE if not ok or len(reports) == 1 else ExitCode.PARTIAL)

@@ -13,7 +13,7 @@ from wastectl.fleet.cli import FleetArgs, fleet_options
 from wastectl.output import OutputFormat, OutputOption, Printer
 
 if TYPE_CHECKING:
-    from wastectl.fleet.model import Inventory, Node
+    from wastectl.nodes.model import Inventory, Node
 
 EXAMPLES = """
 Examples:
@@ -44,8 +44,8 @@ def scp(
     Host keys are verified against the cluster's known_hosts like `wastectl ssh`; a directory as
     DST keeps the file name.
     """
-    from wastectl.fleet.knownhosts import known_hosts_path
-    from wastectl.fleet.ssh import Connection
+    from wastectl.nodes.knownhosts import known_hosts_path
+    from wastectl.nodes.ssh import Connection
 
     inventory = fleet.resolve()
     src_node, src_path = _split(inventory, src)

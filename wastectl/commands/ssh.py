@@ -11,7 +11,7 @@ from wastectl.errors import UsageError
 from wastectl.exitcodes import ExitCode
 from wastectl.fleet.cli import FleetArgs, fleet_options
 from wastectl.fleet.dashdash import remote_command
-from wastectl.output import OutputFormat, OutputOption, Printer
+from wastectl.output import ErrorEntry, OutputFormat, OutputOption, Printer, StreamOutputOption
 
 SSH_EXAMPLES = """
 Examples:
@@ -60,6 +60,7 @@ def ssh(
     fleet: FleetArgs,
     node: Annotated[str, typer.Argument(help="Node name (see `wastectl nodes`).")],
     tty: Annotated[bool, typer.Option("--tty/--no-tty", "-t", help="Force a pty for CMD.")] = False,
+    output: StreamOutputOption = OutputFormat.table,
 ) -> int:
     """Open a shell on NODE, or run one command: `wastectl ssh NODE -- CMD`.
 
@@ -67,8 +68,8 @@ def ssh(
     known_hosts; use --accept-new the first time.
     """
     from wastectl.fleet.interactive import run_streaming, shell
-    from wastectl.fleet.knownhosts import known_hosts_path
-    from wastectl.fleet.ssh import Connection
+    from wastectl.nodes.knownhosts import known_hosts_path
+    from wastectl.nodes.ssh import Connection
 
     inventory = fleet.resolve()
     target = inventory.get(node)
@@ -111,8 +112,8 @@ def exec_(
     """
     import threading
 
-    from wastectl.fleet.knownhosts import known_hosts_path
-    from wastectl.fleet.parallel import ExecOutcome, exec_on_node, map_nodes
+    from wastectl.nodes.knownhosts import known_hosts_path
+    from wastectl.nodes.parallel import ExecOutcome, exec_on_node, map_nodes
 
     command = remote_command(ctx)
     if not command:
@@ -189,7 +190,14 @@ def _summarise(printer: Printer, outcomes: list[Any], *, interrupted: bool) -> i
         p.err.print(table)
         p.err.print(f"{len(ok)}/{len(outcomes)} node(s) succeeded")
 
-    printer.result(data, render, ok=len(ok) == len(outcomes))
+    failed = [o for o in outcomes if o.exit_status != 0]
+    errors = [
+        ErrorEntry(
+            o.error or f"exit {o.exit_status}", target=o.node, code="interrupted" if o.interrupted else None
+        )
+        for o in failed
+    ]
+    printer.result(data, render, ok=not failed, errors=errors)
     if interrupted:
         return int(ExitCode.INTERRUPTED)
     if len(ok) == len(outcomes):
@@ -199,10 +207,14 @@ def _summarise(printer: Printer, outcomes: list[Any], *, interrupted: bool) -> i
 
 @known_hosts_app.command("forget", epilog=KNOWN_HOSTS_EXAMPLES)
 @fleet_options
-def forget(fleet: FleetArgs, node: Annotated[str, typer.Argument(help="Node whose key to forget.")]) -> None:
+def forget(
+    fleet: FleetArgs,
+    node: Annotated[str, typer.Argument(help="Node whose key to forget.")],
+    output: OutputOption = OutputFormat.table,
+) -> None:
     """Forget NODE's recorded host key (after a rebuild); the next connect needs --accept-new."""
-    from wastectl.fleet.knownhosts import forget as forget_entries
-    from wastectl.fleet.knownhosts import host_entry, known_hosts_path
+    from wastectl.nodes.knownhosts import forget as forget_entries
+    from wastectl.nodes.knownhosts import host_entry, known_hosts_path
 
     inventory = fleet.resolve()
     target = inventory.get(node)
@@ -211,8 +223,12 @@ def forget(fleet: FleetArgs, node: Annotated[str, typer.Argument(help="Node whos
     removed = forget_entries(path, names)
     from rich.markup import escape
 
-    Printer("known-hosts forget").info(
-        escape(f"forgot {removed} key(s) for node {target.name} ({', '.join(sorted(names))}) in {path}")
+    data = {"node": target.name, "names": sorted(names), "removed": removed, "file": str(path)}
+    Printer("known-hosts forget", output).result(
+        data,
+        lambda p: p.info(
+            escape(f"forgot {removed} key(s) for node {target.name} ({', '.join(sorted(names))}) in {path}")
+        ),
     )
 
 
@@ -225,6 +241,7 @@ def fetch(
         list[str] | None, typer.Argument(metavar="[NODE]...", help="Nodes (default: --all).")
     ] = None,
     all_nodes: Annotated[bool, typer.Option("--all", "-a", help="Every node.")] = False,
+    output: OutputOption = OutputFormat.table,
 ) -> int:
     """Record host keys read from the EC2 console output (cloud-init), replacing older ones.
 
@@ -234,28 +251,32 @@ def fetch(
 
     from wastectl.errors import WastectlError
     from wastectl.fleet.consolekeys import fetch_keys
-    from wastectl.fleet.knownhosts import append, host_entry, known_hosts_path
-    from wastectl.fleet.knownhosts import forget as forget_entries
+    from wastectl.nodes.knownhosts import append, host_entry, known_hosts_path
+    from wastectl.nodes.knownhosts import forget as forget_entries
 
     inventory = fleet.resolve()
     chosen = inventory.select(names or [], all_nodes=all_nodes or not names)
     path = known_hosts_path(inventory.cluster)
-    printer = Printer("known-hosts fetch")
-    failed = 0
+    printer = Printer("known-hosts fetch", output)
+    failed: list[ErrorEntry] = []
+    recorded: list[dict[str, object]] = []
     for node in chosen:
         try:
             keys = fetch_keys(node, fleet.inventory)
         except WastectlError as exc:
-            failed += 1
+            failed.append(ErrorEntry(exc.message, target=node.name, hint=exc.hint))
             printer.info(escape(f"{node.name}: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")))
             continue
         entry = host_entry(node.host, node.ssh.port)
         forget_entries(path, {entry})
         for key_type, blob in keys:
             append(path, f"{entry} {key_type} {blob}")
+        recorded.append({"node": node.name, "entry": entry, "keys": len(keys)})
         printer.info(escape(f"{node.name}: recorded {len(keys)} key(s) for {entry} from {node.instance_id}"))
+    data = {"file": str(path), "recorded": recorded, "failed": [e.target for e in failed]}
+    printer.result(data, lambda _p: None, ok=not failed, errors=failed)
     if failed:
-        return int(ExitCode.FAILURE if failed == len(chosen) else ExitCode.PARTIAL)
+        return int(ExitCode.FAILURE if len(failed) == len(chosen) else ExitCode.PARTIAL)
     return int(ExitCode.OK)
 
 
@@ -263,7 +284,7 @@ def fetch(
 @fleet_options
 def list_(fleet: FleetArgs, output: OutputOption = OutputFormat.table) -> None:
     """Show the host keys recorded for the cluster."""
-    from wastectl.fleet.knownhosts import entries, known_hosts_path
+    from wastectl.nodes.knownhosts import entries, known_hosts_path
 
     cluster = fleet.inventory.cluster
     path = known_hosts_path(cluster)

@@ -9,7 +9,7 @@ import typer
 from wastectl.deploy.cli import ContextOption, KubeconfigOption, NamespaceOption, ReleaseOption
 from wastectl.errors import UsageError
 from wastectl.exitcodes import ExitCode
-from wastectl.output import OutputFormat, OutputOption, Printer
+from wastectl.output import ErrorEntry, OutputFormat, OutputOption, Printer
 
 if TYPE_CHECKING:
     from rich.console import Group
@@ -61,7 +61,7 @@ def status(
     if not watch:
         report = gather(target, prometheus_url=prometheus_url, api_url=api_url)
         printer.result(report.as_dict(), lambda p: p.out.print(render(report)), ok=not report.problems,
-                       errors=[{"message": m} for m in report.problems])  # fmt: skip
+                       errors=[ErrorEntry(m) for m in report.problems])  # fmt: skip
         return int(ExitCode.FAILURE if report.problems else ExitCode.OK)
     from rich.live import Live
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from wastectl.errors import WastectlError
 from wastectl.fleet.inventory import InventoryOptions
-from wastectl.fleet.model import Node
+from wastectl.nodes.model import Node
 
 BEGIN = "-----BEGIN SSH HOST KEY KEYS-----"
 END = "-----END SSH HOST KEY KEYS-----"

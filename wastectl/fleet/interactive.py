@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     import paramiko
 
-    from wastectl.fleet.ssh import Connection
+    from wastectl.nodes.ssh import Connection
 
 
 def _size(fd: int) -> tuple[int, int]:

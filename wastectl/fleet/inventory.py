@@ -23,7 +23,7 @@ from typing import Any
 
 from wastectl.errors import UsageError, WastectlError
 from wastectl.exitcodes import ExitCode
-from wastectl.fleet.model import Inventory, Node, SSHConfig
+from wastectl.nodes.model import Inventory, Node, SSHConfig
 from wastectl.paths import state_dir
 
 

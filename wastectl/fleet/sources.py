@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
 from wastectl.fleet.inventory import bad_file, read_json, ssh_defaults
-from wastectl.fleet.model import Inventory, Node, SSHConfig
+from wastectl.nodes.model import Inventory, Node, SSHConfig
 
 if TYPE_CHECKING:
     from wastectl.fleet.inventory import InventoryOptions

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -25,9 +24,6 @@ class AppTarget:
     redis_url: str | None = None
     rabbitmq_api: str | None = None  # http://user:pass@host:15672
     rabbitmq_vhost: str | None = None  # only this vhost's queues; None: every vhost the user sees
-
-
-AppCheck = Callable[[AppTarget], str]
 
 
 def _kube(target: AppTarget) -> KubeClient:
@@ -121,6 +117,8 @@ def helm_releases(target: AppTarget) -> str:
 def rabbitmq_queues(target: AppTarget) -> str:
     import httpx
 
+    from api.tasks.names import DLQ_SUFFIX
+
     if not target.rabbitmq_api:
         raise skip("RabbitMQ management API not configured (--rabbitmq-api, or WASTE_BROKER_URL locally)")
     url = httpx.URL(target.rabbitmq_api)
@@ -142,7 +140,7 @@ def rabbitmq_queues(target: AppTarget) -> str:
     queues = response.json()
     for queue in queues:
         name, messages, consumers = queue["name"], queue.get("messages", 0), queue.get("consumers", 0)
-        if any(tag in name.lower() for tag in ("dlq", "dead", ".dlx")):
+        if name.endswith(DLQ_SUFFIX):  # the task system's dead-letter queues (api/tasks/names.py)
             if messages:
                 problems.append(f"dead-letter queue {name} holds {messages} message(s)")
         elif messages and not consumers:
@@ -206,16 +204,3 @@ def api_ready(target: AppTarget) -> str:
         unnamed = "? (set WASTE_METRICS_TOKEN to see which)" if not token else "?"
         raise fail(f"{url} HTTP {response.status_code}; failing: {failing or unnamed}")
     return f"{url} ready"
-
-
-APP_CHECKS: dict[str, AppCheck] = {
-    "Deployments": deployments,
-    "CrashLoop": crash_loop,
-    "Restarts": restarts,
-    "PVCsBound": pvcs_bound,
-    "HelmReleases": helm_releases,
-    "RabbitMQQueues": rabbitmq_queues,
-    "PostgresReachable": postgres,
-    "RedisReachable": redis_ping,
-    "APIReady": api_ready,
-}

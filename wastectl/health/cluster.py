@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from wastectl.fleet.model import Inventory
 from wastectl.health.model import fail, warn
 from wastectl.kube.client import KubeClient
+from wastectl.nodes.model import Inventory
+from wastectl.nodes.registered import match_nodes
 
 CNI_DAEMONSETS = ("calico-node", "kube-flannel-ds", "cilium", "aws-node", "weave-net", "kube-router")
 PRESSURE = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
-
-ClusterCheck = Callable[[KubeClient, Inventory], str]
 
 
 def api_ready(kube: KubeClient, inventory: Inventory) -> str:
@@ -28,21 +26,6 @@ def _condition(node: dict[str, Any], kind: str) -> str | None:
         if cond.get("type") == kind:
             return str(cond.get("status"))
     return None
-
-
-def match_nodes(kube_nodes: list[dict[str, Any]], inventory: Inventory) -> dict[str, dict[str, Any] | None]:
-    """Inventory node name -> its Node object (matched by name, k8s-<name>, or InternalIP)."""
-    out: dict[str, dict[str, Any] | None] = {}
-    for node in inventory.nodes:
-        found = None
-        for item in kube_nodes:
-            name = item.get("metadata", {}).get("name", "")
-            addresses = {a.get("address") for a in item.get("status", {}).get("addresses") or []}
-            if name in (node.name, f"k8s-{node.name}") or (node.private_ip and node.private_ip in addresses):
-                found = item
-                break
-        out[node.name] = found
-    return out
 
 
 def nodes_ready(kube: KubeClient, inventory: Inventory) -> str:
@@ -183,15 +166,3 @@ def kubelet_skew(kube: KubeClient, inventory: Inventory) -> str:
     if differ:
         raise warn(f"API server {server}; older kubelets (supported, upgrade soon): {', '.join(differ)}")
     return f"every kubelet matches the API server {server}"
-
-
-CLUSTER_CHECKS: dict[str, ClusterCheck] = {
-    "APIServerReady": api_ready,
-    "NodesReady": nodes_ready,
-    "NodePressure": node_pressure,
-    "KubeSystemPods": kube_system_pods,
-    "CoreDNS": coredns,
-    "CNIDaemonSet": cni_daemonset,
-    "KubeProxy": kube_proxy,
-    "KubeletSkew": kubelet_skew,
-}

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from wastectl.health.app import AppTarget
+    from wastectl.health.node import Probe
+    from wastectl.kube.client import KubeClient
+    from wastectl.nodes.model import Inventory
 
 
 class Layer(StrEnum):
@@ -32,21 +39,101 @@ WEIGHT = {Severity.critical: 10.0, Severity.error: 3.0, Severity.warning: 1.0}
 CRITICAL_CAP = 40
 
 
-@dataclass(frozen=True)
+class CheckId(StrEnum):
+    """Every check's stable ID: scripts use them with --ignore and read them in JSON."""
+
+    NodeReachable = "NodeReachable"
+    Sudo = "Sudo"
+    SwapOff = "SwapOff"
+    IPForward = "IPForward"
+    BrNetfilter = "BrNetfilter"
+    DiskUsage = "DiskUsage"
+    Memory = "Memory"
+    ContainerdActive = "ContainerdActive"
+    KubeletActive = "KubeletActive"
+    CRIRuntime = "CRIRuntime"
+    VersionSkew = "VersionSkew"
+    CertExpiry = "CertExpiry"
+    EtcdHealth = "EtcdHealth"
+    EtcdAlarms = "EtcdAlarms"
+    EtcdDBSize = "EtcdDBSize"
+    TimeSync = "TimeSync"
+    ContainerdConfig = "ContainerdConfig"
+    ClusterDNS = "ClusterDNS"
+    KubeletErrors = "KubeletErrors"
+    InodeUsage = "InodeUsage"
+    PortsListening = "PortsListening"
+    APIServerReady = "APIServerReady"
+    NodesReady = "NodesReady"
+    NodePressure = "NodePressure"
+    KubeSystemPods = "KubeSystemPods"
+    CoreDNS = "CoreDNS"
+    CNIDaemonSet = "CNIDaemonSet"
+    KubeProxy = "KubeProxy"
+    KubeletSkew = "KubeletSkew"
+    Deployments = "Deployments"
+    CrashLoop = "CrashLoop"
+    Restarts = "Restarts"
+    PVCsBound = "PVCsBound"
+    HelmReleases = "HelmReleases"
+    RabbitMQQueues = "RabbitMQQueues"
+    PostgresReachable = "PostgresReachable"
+    RedisReachable = "RedisReachable"
+    APIReady = "APIReady"
+    ResetLeftovers = "ResetLeftovers"  # run by `reset` after its steps, never by `health`
+
+
+#: A node check reads the batch's results (`Probe`) under its timeout; a cluster check asks the
+#: Kubernetes API about the inventory's cluster; an app check looks at the app's pieces.
+NodeCheckFn = Callable[["Probe", float], str]
+ClusterCheckFn = Callable[["KubeClient", "Inventory"], str]
+AppCheckFn = Callable[["AppTarget"], str]
+
+
+@dataclass(frozen=True, kw_only=True)
 class CheckSpec:
-    id: str
-    layer: Layer
+    """One check with everything about it together: its ID, layer (the subclass), severity, what it
+    verifies, the fix to print and the function that runs it (wastectl/health/registry.py)."""
+
+    layer: ClassVar[Layer]
+    id: CheckId
     severity: Severity
     title: str
     fix: str
     timeout: float = 10.0
     verifies: str = ""  # what the check looks at, for `health --list` (the title when empty)
-    roles: str = ""  # "control-plane": node checks that only apply there
+    in_health: bool = True  # False: run by `reset` after its steps, never by `health`
+
+    def result(self, target: str, status: Status, message: str, seconds: float = 0.0) -> Result:
+        return Result(self.id, self.layer, self.severity, target, status, message, self.fix, seconds)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeCheck(CheckSpec):
+    """Over SSH: `commands` go to the node in one batch, then `run` reads their results."""
+
+    layer: ClassVar[Layer] = Layer.node
+    commands: tuple[str, ...] = ()
+    run: NodeCheckFn | None = None  # None: NodeReachable, which the connection itself answers
+    control_plane_only: bool = False  # etcd, certificates: control-plane nodes only
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterCheck(CheckSpec):
+    layer: ClassVar[Layer] = Layer.cluster
+    run: ClusterCheckFn
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppCheck(CheckSpec):
+    layer: ClassVar[Layer] = Layer.app
+    run: AppCheckFn
+    needs_kube: bool = False  # looks at workloads through the Kubernetes API
 
 
 @dataclass(frozen=True)
 class Result:
-    id: str
+    id: CheckId
     layer: Layer
     severity: Severity
     target: str  # node name, "cluster", or the app component

@@ -1,29 +1,36 @@
-"""Node-layer checks, run over one SSH connection per node (nodes in parallel).
+"""Node-layer checks: each reads the output of the commands the registry lists for it.
 
 The commands are what an operator would type; their output is parsed, not just their exit codes.
-All commands of the selected checks go to the node in ONE round trip (see batch.py): a login shell
-per command costs 100-500 ms on real nodes, which would dominate the run.
+All commands of the selected checks go to the node in ONE round trip (node_runner.py).
 """
 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
-from pathlib import Path
 
-from wastectl.fleet.model import Node
-from wastectl.fleet.ssh import CommandResult, Connection, SSHError
-from wastectl.health.batch import run_batch
-from wastectl.health.model import CheckSpec, Layer, Outcome, Result, Status, fail, warn
-from wastectl.health.registry import SPECS
+from wastectl.health.model import NodeCheckFn, Outcome, Status, fail, warn
+from wastectl.nodes.model import Node
+from wastectl.nodes.ssh import CommandResult
 
-Check = Callable[["Probe", float], str]
+#: What the checks below send to the node; the registry lists each check's commands from these.
+SUDO = "sudo -n true"
+SWAPON = "swapon --show --noheadings"
+LSMOD = "lsmod"
+DF = "df -P /var/lib"
+FREE = "free -m"
+CRICTL_VERSION = "sudo -n crictl version"
+KUBEADM_VERSION = "kubeadm version -o short"
+KUBELET_VERSION = "kubelet --version"
+IP_FORWARD = "net.ipv4.ip_forward"
+BRIDGE_NF = "net.bridge.bridge-nf-call-iptables"
 
 
-def applies(spec: CheckSpec, node: Node) -> bool:
-    """Control-plane-only checks (etcd, certificates, API ports) run on control-plane nodes only."""
-    return spec.roles != "control-plane" or node.is_control_plane
+def sysctl(key: str) -> str:
+    return f"sysctl -n {key}"
+
+
+def is_active(unit: str) -> str:
+    return f"systemctl is-active {unit}"
 
 
 class Probe:
@@ -45,43 +52,43 @@ def _run(conn: Probe, command: str, timeout: float) -> CommandResult:
 
 
 def sudo(conn: Probe, timeout: float) -> str:
-    result = _run(conn, "sudo -n true", timeout)
+    result = _run(conn, SUDO, timeout)
     if result.exit_status != 0:
         raise fail(f"sudo -n true failed: {(result.stderr or result.stdout).strip()[:200]}")
     return "passwordless sudo works"
 
 
 def swap_off(conn: Probe, timeout: float) -> str:
-    out = _run(conn, "swapon --show --noheadings", timeout).stdout.strip()
+    out = _run(conn, SWAPON, timeout).stdout.strip()
     if out:
         raise fail("swap is on: " + "; ".join(line.split()[0] for line in out.splitlines()))
     return "no active swap"
 
 
 def _sysctl(conn: Probe, key: str, timeout: float) -> str | None:
-    result = _run(conn, f"sysctl -n {key}", timeout)
+    result = _run(conn, sysctl(key), timeout)
     return result.stdout.strip() if result.exit_status == 0 else None
 
 
 def ip_forward(conn: Probe, timeout: float) -> str:
-    value = _sysctl(conn, "net.ipv4.ip_forward", timeout)
+    value = _sysctl(conn, IP_FORWARD, timeout)
     if value != "1":
         raise fail(f"net.ipv4.ip_forward = {value}")
     return "net.ipv4.ip_forward = 1"
 
 
 def br_netfilter(conn: Probe, timeout: float) -> str:
-    modules = _run(conn, "lsmod", timeout).stdout
+    modules = _run(conn, LSMOD, timeout).stdout
     if not re.search(r"^br_netfilter\s", modules, re.MULTILINE):
         raise fail("kernel module br_netfilter is not loaded")
-    value = _sysctl(conn, "net.bridge.bridge-nf-call-iptables", timeout)
+    value = _sysctl(conn, BRIDGE_NF, timeout)
     if value != "1":
         raise fail(f"net.bridge.bridge-nf-call-iptables = {value}")
     return "br_netfilter loaded, bridge-nf-call-iptables = 1"
 
 
 def disk_usage(conn: Probe, timeout: float) -> str:
-    out = _run(conn, "df -P /var/lib", timeout).stdout
+    out = _run(conn, DF, timeout).stdout
     match = re.search(r"\s(\d+)%\s+(\S+)\s*$", out.strip())
     if not match:
         raise Outcome(Status.error, f"cannot parse df output: {out.strip()[:120]!r}")
@@ -94,7 +101,7 @@ def disk_usage(conn: Probe, timeout: float) -> str:
 
 
 def memory(conn: Probe, timeout: float) -> str:
-    out = _run(conn, "free -m", timeout).stdout
+    out = _run(conn, FREE, timeout).stdout
     line = next((row for row in out.splitlines() if row.startswith("Mem:")), "")
     fields = line.split()
     if len(fields) < 7:
@@ -107,9 +114,9 @@ def memory(conn: Probe, timeout: float) -> str:
     raise fail(f"only {available} MiB available (<= 1000)")
 
 
-def _service(name: str) -> Check:
+def service_active(name: str) -> NodeCheckFn:
     def check(conn: Probe, timeout: float) -> str:
-        result = _run(conn, f"systemctl is-active {name}", timeout)
+        result = _run(conn, is_active(name), timeout)
         state = result.stdout.strip() or "unknown"
         if result.exit_status != 0 or state != "active":
             raise fail(f"{name} is {state}")
@@ -119,7 +126,7 @@ def _service(name: str) -> Check:
 
 
 def cri(conn: Probe, timeout: float) -> str:
-    result = _run(conn, "sudo -n crictl version", timeout)
+    result = _run(conn, CRICTL_VERSION, timeout)
     fields = {
         key.strip(): value.strip()
         for key, _, value in (line.partition(":") for line in result.stdout.splitlines())
@@ -134,8 +141,8 @@ _VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 
 
 def version_skew(conn: Probe, timeout: float) -> str:
-    kubeadm = _VERSION.search(_run(conn, "kubeadm version -o short", timeout).stdout)
-    kubelet = _VERSION.search(_run(conn, "kubelet --version", timeout).stdout)
+    kubeadm = _VERSION.search(_run(conn, KUBEADM_VERSION, timeout).stdout)
+    kubelet = _VERSION.search(_run(conn, KUBELET_VERSION, timeout).stdout)
     if not kubeadm or not kubelet:
         raise fail(
             f"cannot read versions (kubeadm {bool(kubeadm)}, kubelet {bool(kubelet)}); are they installed?"
@@ -147,143 +154,3 @@ def version_skew(conn: Probe, timeout: float) -> str:
     if let[:2] > adm[:2] or adm[1] - let[1] > 3 or adm[0] != let[0]:
         raise fail(f"{text}: unsupported skew")
     raise warn(f"{text}: versions differ")
-
-
-COMMANDS: dict[str, tuple[str, ...]] = {
-    "Sudo": ("sudo -n true",),
-    "SwapOff": ("swapon --show --noheadings",),
-    "IPForward": ("sysctl -n net.ipv4.ip_forward",),
-    "BrNetfilter": ("lsmod", "sysctl -n net.bridge.bridge-nf-call-iptables"),
-    "DiskUsage": ("df -P /var/lib",),
-    "Memory": ("free -m",),
-    "ContainerdActive": ("systemctl is-active containerd",),
-    "KubeletActive": ("systemctl is-active kubelet",),
-    "CRIRuntime": ("sudo -n crictl version",),
-    "VersionSkew": ("kubeadm version -o short", "kubelet --version"),
-}
-
-NODE_CHECKS: dict[str, Check] = {
-    "Sudo": sudo,
-    "SwapOff": swap_off,
-    "IPForward": ip_forward,
-    "BrNetfilter": br_netfilter,
-    "DiskUsage": disk_usage,
-    "Memory": memory,
-    "ContainerdActive": _service("containerd"),
-    "KubeletActive": _service("kubelet"),
-    "CRIRuntime": cri,
-    "VersionSkew": version_skew,
-}
-
-
-def all_commands() -> dict[str, tuple[str, ...]]:
-    from wastectl.health import peers
-
-    return {**COMMANDS, **peers.COMMANDS}
-
-
-def all_checks() -> dict[str, Check]:
-    from wastectl.health import peers
-
-    return {**NODE_CHECKS, **peers.CHECKS}
-
-
-def run_node(
-    node: Node,
-    *,
-    selected: set[str],
-    known_hosts: Path,
-    accept_new: bool,
-    cluster: str,
-    on_connect: Callable[[Connection], None] | None = None,
-    selector: str | None = None,
-) -> list[Result]:
-    """Every selected node check on one node; if SSH fails, each of them is ERROR with the reason.
-
-    `on_connect` receives the open connection, so that Ctrl-C in the main thread can close it and
-    unblock this worker at once instead of waiting for the node's slowest check.
-    """
-    specs = [s for s in SPECS if s.layer is Layer.node and s.id in selected and applies(s, node)]
-    started = time.monotonic()
-    try:
-        conn = Connection(
-            node, known_hosts=known_hosts, accept_new=accept_new, cluster=cluster, selector=selector
-        )
-    except SSHError as exc:
-        # One root cause, one error: NodeReachable fails, the checks that need SSH are skipped.
-        message = exc.with_hint()
-        spec = next((s for s in SPECS if s.id == "NodeReachable"), None)
-        assert spec is not None
-        out = [
-            Result(
-                spec.id,
-                spec.layer,
-                spec.severity,
-                node.name,
-                Status.fail,
-                message,
-                spec.fix,
-                time.monotonic() - started,
-            )
-        ]
-        out += [
-            Result(
-                s.id,
-                s.layer,
-                s.severity,
-                node.name,
-                Status.skip,
-                "skipped: the node is not reachable (see NodeReachable)",
-                s.fix,
-            )
-            for s in specs
-            if s.id != "NodeReachable"
-        ]
-        return out
-    if on_connect is not None:
-        on_connect(conn)
-    results: list[Result] = []
-    with conn:
-        batch_started = time.monotonic()
-        commands = {cmd: spec.timeout for spec in specs for cmd in all_commands().get(spec.id, ())}
-        try:
-            probe = Probe(run_batch(conn, commands), node)
-        except Exception as exc:
-            message = f"could not run the checks: {type(exc).__name__}: {exc}"
-            return [Result(s.id, s.layer, s.severity, node.name, Status.error, message, s.fix) for s in specs]
-        batch_seconds = time.monotonic() - batch_started
-        for spec in specs:
-            check_started = time.monotonic()
-            if spec.id == "NodeReachable":
-                results.append(
-                    Result(
-                        spec.id,
-                        spec.layer,
-                        spec.severity,
-                        node.name,
-                        Status.ok,
-                        f"{node.ssh.user}@{node.host}:{node.ssh.port}",
-                        spec.fix,
-                        check_started - started,
-                    )
-                )
-                continue
-            try:
-                message, status = all_checks()[spec.id](probe, spec.timeout), Status.ok
-            except Outcome as outcome:
-                message, status = outcome.message, outcome.status
-            except Exception as exc:  # a broken connection mid-way: the check could not run
-                message, status = f"{type(exc).__name__}: {exc}", Status.error
-            results.append(
-                Result(
-                    spec.id,
-                    spec.layer,
-                    spec.severity,
-                    node.name,
-                    status,
-                    message,
-                    spec.fix,
-                    batch_seconds + time.monotonic() - check_started,
-                )
-            )
-    return results

@@ -1,6 +1,7 @@
 """Node checks the peers (kubeadm preflight, k8s health scripts, node-problem-detector) have:
 certificate expiry, etcd, time sync, containerd's config, cluster DNS, kubelet's journal, inodes
-and the ports every component must listen on. Same model as node.py: commands go out in one batch.
+and the ports every component must listen on. Same model as node.py: the registry lists each
+check's commands (the constants below), which go out in one batch.
 """
 
 from __future__ import annotations
@@ -199,30 +200,3 @@ def ports_listening(probe: Probe, timeout: float) -> str:
     if missing:
         raise fail("not listening: " + ", ".join(missing))
     return "listening: " + ", ".join(str(p) for p in sorted(wanted))
-
-
-COMMANDS: dict[str, tuple[str, ...]] = {
-    "CertExpiry": (CERTS,),
-    "EtcdHealth": (ETCD_HEALTH, ETCD_MEMBERS),
-    "EtcdAlarms": (ETCD_ALARMS,),
-    "EtcdDBSize": (ETCD_STATUS,),
-    "TimeSync": (TIME,),
-    "ContainerdConfig": (CONTAINERD, KUBEADM_IMAGES),
-    "ClusterDNS": (DNS,),
-    "KubeletErrors": (JOURNAL,),
-    "InodeUsage": (INODES,),
-    "PortsListening": (PORTS,),
-}
-
-CHECKS = {
-    "CertExpiry": cert_expiry,
-    "EtcdHealth": etcd_health,
-    "EtcdAlarms": etcd_alarms,
-    "EtcdDBSize": etcd_db_size,
-    "TimeSync": time_sync,
-    "ContainerdConfig": containerd_config,
-    "ClusterDNS": cluster_dns,
-    "KubeletErrors": kubelet_errors,
-    "InodeUsage": inode_usage,
-    "PortsListening": ports_listening,
-}

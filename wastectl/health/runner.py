@@ -15,16 +15,28 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wastectl.exitcodes import ExitCode
-from wastectl.fleet.model import Inventory
-from wastectl.health.app import APP_CHECKS, AppTarget
-from wastectl.health.cluster import CLUSTER_CHECKS
-from wastectl.health.model import CRITICAL_CAP, WEIGHT, CheckSpec, Layer, Outcome, Result, Severity, Status
-from wastectl.health.registry import SPECS
+from wastectl.health.app import AppTarget
+from wastectl.health.model import (
+    CRITICAL_CAP,
+    WEIGHT,
+    AppCheck,
+    CheckId,
+    CheckSpec,
+    ClusterCheck,
+    Layer,
+    Outcome,
+    Result,
+    Severity,
+    Status,
+)
+from wastectl.health.registry import HEALTH_CHECKS
 
-KUBE_APP_CHECKS = {"Deployments", "CrashLoop", "Restarts", "PVCsBound", "HelmReleases"}
+if TYPE_CHECKING:
+    from wastectl.kube.client import KubeClient
+from wastectl.nodes.model import Inventory
 
 
 @dataclass(frozen=True)
@@ -38,7 +50,6 @@ class HealthOptions:
     redis_url: str | None = None
     rabbitmq_api: str | None = None
     accept_new: bool = False
-    root_prefix: str = ""
     node_names: tuple[str, ...] = ()  # narrow the node layer to these nodes (--node)
     role: str | None = None  # ... or to the nodes of this role (--role)
     readonly_kubeconfig: Path | None = None  # a read-only identity for health (see docs/fleet.md)
@@ -108,7 +119,7 @@ class Report:
 
 
 def selected_specs(options: HealthOptions) -> list[CheckSpec]:
-    return [s for s in SPECS if s.layer in options.layers and s.id.lower() not in options.ignore]
+    return [s for s in HEALTH_CHECKS if s.layer in options.layers and s.id.lower() not in options.ignore]
 
 
 def _call(spec: CheckSpec, target: str, fn: Callable[[], str]) -> Result:
@@ -119,40 +130,38 @@ def _call(spec: CheckSpec, target: str, fn: Callable[[], str]) -> Result:
         message, status = outcome.message, outcome.status
     except Exception as exc:  # KubeError, httpx/psycopg errors...: the check could not run
         message, status = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}", Status.error
-    return Result(
-        spec.id, spec.layer, spec.severity, target, status, message, spec.fix, time.monotonic() - started
-    )
+    return spec.result(target, status, message, time.monotonic() - started)
 
 
 def _errored(specs: list[CheckSpec], target: str, message: str) -> list[Result]:
-    return [Result(s.id, s.layer, s.severity, target, Status.error, message, s.fix) for s in specs]
+    return [s.result(target, Status.error, message) for s in specs]
 
 
 def _api_down(specs: list[CheckSpec], message: str) -> list[Result]:
     """One root cause, one error: APIServerReady fails, the other API checks are skipped."""
-    if not any(s.id == "APIServerReady" for s in specs):
+    if not any(s.id is CheckId.APIServerReady for s in specs):
         return _errored(specs, "cluster", f"not checked: {message}")
     out = []
     for s in specs:
         target = "cluster" if s.layer is Layer.cluster else "app"
-        if s.id == "APIServerReady":
-            out.append(Result(s.id, s.layer, s.severity, target, Status.fail, message, s.fix))
+        if s.id is CheckId.APIServerReady:
+            out.append(s.result(target, Status.fail, message))
         else:
             why = "skipped: the Kubernetes API is not reachable (see APIServerReady)"
-            out.append(Result(s.id, s.layer, s.severity, target, Status.skip, why, s.fix))
+            out.append(s.result(target, Status.skip, why))
     return out
 
 
-def _bind_app(spec: CheckSpec, target: AppTarget) -> Callable[[], str]:
-    return lambda: APP_CHECKS[spec.id](target)
+def _bind_app(spec: AppCheck, target: AppTarget) -> Callable[[], str]:
+    return lambda: spec.run(target)
 
 
-def _bind_cluster(spec: CheckSpec, kube: Any, inventory: Inventory) -> Callable[[], str]:
-    return lambda: CLUSTER_CHECKS[spec.id](kube, inventory)
+def _bind_cluster(spec: ClusterCheck, kube: KubeClient, inventory: Inventory) -> Callable[[], str]:
+    return lambda: spec.run(kube, inventory)
 
 
 def run_local(options: HealthOptions, target: AppTarget) -> Report:
-    specs = [s for s in selected_specs(options) if s.layer is Layer.app]
+    specs = [s for s in selected_specs(options) if isinstance(s, AppCheck)]
     with ThreadPoolExecutor(max_workers=max(1, len(specs))) as pool:
         futures = [pool.submit(_call, s, "local", _bind_app(s, target)) for s in specs]
         results = [f.result() for f in futures]
@@ -166,14 +175,14 @@ def run_cluster(
     inventory: Inventory, options: HealthOptions, *, on_node: NodeProgress | None = None
 ) -> Report:
     """`on_node(name, results)` is called as each node finishes (live progress on a terminal)."""
-    from wastectl.fleet.knownhosts import known_hosts_path
-    from wastectl.fleet.parallel import map_nodes
-    from wastectl.health.node import run_node
+    from wastectl.health.node_runner import run_node
+    from wastectl.nodes.knownhosts import known_hosts_path
+    from wastectl.nodes.parallel import map_nodes
 
     specs = selected_specs(options)
     node_ids = {s.id for s in specs if s.layer is Layer.node}
-    cluster_specs = [s for s in specs if s.layer is Layer.cluster]
-    app_specs = [s for s in specs if s.layer is Layer.app]
+    cluster_specs = [s for s in specs if isinstance(s, ClusterCheck)]
+    app_specs = [s for s in specs if isinstance(s, AppCheck)]
     known_hosts = known_hosts_path(inventory.cluster)
     stop = threading.Event()
     opened: list[Any] = []  # node connections, closed by Ctrl-C to unblock the workers
@@ -230,16 +239,21 @@ def run_cluster(
 
 
 def _api_layers(
-    inventory: Inventory, options: HealthOptions, cluster_specs: list[CheckSpec], app_specs: list[CheckSpec]
+    inventory: Inventory, options: HealthOptions, cluster_specs: list[ClusterCheck], app_specs: list[AppCheck]
 ) -> tuple[list[Result], str]:
-    from wastectl.kube.client import KubeClient
+    from wastectl.kube.connect import open_readonly_api
 
-    needs_kube = cluster_specs + [s for s in app_specs if s.id in KUBE_APP_CHECKS]
+    needs_kube: list[CheckSpec] = [*cluster_specs, *(s for s in app_specs if s.needs_kube)]
     kube = None
     kube_error = ""
     if needs_kube:
         try:
-            kube = open_kube(inventory, options)
+            kube = open_readonly_api(
+                inventory,
+                kubeconfig=options.kubeconfig,
+                readonly_kubeconfig=options.readonly_kubeconfig,
+                accept_new=options.accept_new,
+            )
             kube.text("/readyz")  # reachable at all? (any HTTP answer is; APIServerReady judges it)
         except Exception as exc:
             kube_error = getattr(exc, "message", None) or str(exc)
@@ -260,7 +274,7 @@ def _api_layers(
     if kube is not None:
         k: KubeClient = kube
         jobs += [(s, _bind_cluster(s, k, inventory)) for s in cluster_specs]
-    jobs += [(s, _bind_app(s, target)) for s in app_specs if kube is not None or s.id not in KUBE_APP_CHECKS]
+    jobs += [(s, _bind_app(s, target)) for s in app_specs if kube is not None or not s.needs_kube]
     try:
         with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
             futures = [
@@ -273,17 +287,3 @@ def _api_layers(
             kube.close()
     via = "" if kube is None else (kube.server if kube.via == "direct" else kube.via)
     return results, via
-
-
-def open_kube(inventory: Inventory, options: HealthOptions) -> Any:
-    """The read-only kubeconfig (health), else the one given, else admin.conf from the master;
-    reached directly or through an SSH tunnel to the master (see wastectl/kube/connect.py)."""
-    from wastectl.kube.connect import open_api
-
-    readonly = options.readonly_kubeconfig or inventory.readonly_kubeconfig
-    return open_api(
-        inventory,
-        kubeconfig=readonly or options.kubeconfig,
-        accept_new=options.accept_new,
-        root_prefix=options.root_prefix,
-    )

@@ -17,7 +17,7 @@ from wastectl.errors import WastectlError
 if TYPE_CHECKING:
     import httpx
 
-    from wastectl.fleet.ssh import Connection
+    from wastectl.nodes.ssh import Connection
 
 
 class KubeError(WastectlError):
@@ -166,12 +166,12 @@ def _tls(configuration: Any) -> Any:
     return context
 
 
-def fetch_admin_kubeconfig(conn: Connection, dest: Path, *, root_prefix: str = "") -> Path:
+def fetch_admin_kubeconfig(conn: Connection, dest: Path) -> Path:
     """Copy /etc/kubernetes/admin.conf from the master, unchanged: its server address is the one
     the API server's certificate names, reached through an SSH tunnel (see tunnel.py)."""
     import yaml
 
-    result = conn.run(f"sudo -n cat {root_prefix}/etc/kubernetes/admin.conf", timeout=15)
+    result = conn.run("sudo -n cat /etc/kubernetes/admin.conf", timeout=15)
     if result.exit_status != 0 or not result.stdout.strip():
         raise KubeError(
             f"cannot read admin.conf on {conn.node.name}: {result.stderr.strip()[:200]}",

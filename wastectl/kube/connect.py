@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from wastectl.errors import WastectlError
 
 if TYPE_CHECKING:
-    from wastectl.fleet.model import Inventory
-    from wastectl.fleet.ssh import Connection
     from wastectl.kube.client import KubeClient
+    from wastectl.nodes.model import Inventory
+    from wastectl.nodes.ssh import Connection
 
 #: Always in a kubeadm API server certificate, whatever addresses were (not) added as SANs.
 KUBEADM_TLS_NAME = "kubernetes"
@@ -38,7 +38,6 @@ def open_api(
     *,
     kubeconfig: Path | None,
     accept_new: bool,
-    root_prefix: str = "",
 ) -> KubeClient:
     from wastectl.kube.client import KubeClient, fetch_admin_kubeconfig
 
@@ -57,9 +56,7 @@ def open_api(
     conn = _connect(inventory, accept_new)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            fetched = fetch_admin_kubeconfig(
-                conn, Path(tmp) / "admin.conf", root_prefix=root_prefix.replace("{node}", master.name)
-            )
+            fetched = fetch_admin_kubeconfig(conn, Path(tmp) / "admin.conf")
             host, port, _, _ = KubeClient.endpoint(fetched)
             return _tunnelled(inventory, fetched, host, port, accept_new=accept_new, conn=conn)
     except BaseException:
@@ -67,9 +64,18 @@ def open_api(
         raise
 
 
+def open_readonly_api(
+    inventory: Inventory, *, kubeconfig: Path | None, readonly_kubeconfig: Path | None, accept_new: bool
+) -> KubeClient:
+    """For commands that only read (health): the read-only kubeconfig (the option, else the
+    inventory's) first, else the one given, else admin.conf from the master (see open_api)."""
+    readonly = readonly_kubeconfig or inventory.readonly_kubeconfig
+    return open_api(inventory, kubeconfig=readonly or kubeconfig, accept_new=accept_new)
+
+
 def _connect(inventory: Inventory, accept_new: bool) -> Connection:
-    from wastectl.fleet.knownhosts import known_hosts_path
-    from wastectl.fleet.ssh import Connection
+    from wastectl.nodes.knownhosts import known_hosts_path
+    from wastectl.nodes.ssh import Connection
 
     master = inventory.control_plane()
     assert master is not None

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import paramiko
 
-    from wastectl.fleet.ssh import Connection
+    from wastectl.nodes.ssh import Connection
 
 
 class Tunnel:

@@ -51,8 +51,10 @@ def kubeconfig_for(ctx: Context) -> Path:
 
 
 def _chart_digest(chart: Path) -> str:
+    """The chart's files, hashed; a directory without Chart.yaml is not walked (`--chart /` would
+    read the whole disk before the usage check refuses it)."""
     sha = hashlib.sha256()
-    if chart.is_dir():
+    if (chart / "Chart.yaml").is_file():
         for path in sorted(p for p in chart.rglob("*") if p.is_file()):
             sha.update(str(path.relative_to(chart)).encode())
             sha.update(path.read_bytes())

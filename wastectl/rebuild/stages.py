@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from wastectl.fleet.cli import FleetArgs
-    from wastectl.fleet.model import Inventory
+    from wastectl.nodes.model import Inventory
 
 
 __all__ = ["RUNNERS", "Context", "DeploySpec", "StageFailed", "inputs_of"]

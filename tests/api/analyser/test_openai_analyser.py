@@ -169,8 +169,9 @@ def test_the_schema_enum_is_item_ids_plus_unknown_and_the_prompt_carries_the_cat
     assert set(item_schema["properties"]["item_id"]["enum"]) == {i.id for i in bundle.items} | {"unknown"}
     assert "summary" not in body["response_format"]["json_schema"]["schema"]["properties"]
     system = body["messages"][0]["content"]
-    assert "milk_carton: 우유팩" in system and "chicken_bones" not in system.split("Catalogue")[0]
-    assert all(f"\n{i.id}: " in system for i in bundle.items)
+    assert "\ncarton: milk_carton 우유팩, " in system
+    assert "chicken_bones" not in system.split("Catalogue")[0]
+    assert all(f"{i.id} {i.name_ko}" in system for i in bundle.items)
 
 
 def test_an_item_outside_the_kb_is_a_schema_violation_and_unknown_is_accepted(

@@ -195,7 +195,12 @@ def test_strict_imports_nothing_when_a_row_is_bad(
         and run.json["data"]["committed"] is False
         and run.json["data"]["imported"] == 0
     )
-    assert "outside Korea" in run.json["errors"][0]["reason"]
+    error = run.json["errors"][0]  # the one errors[] shape (issue 17): the row is the target
+    assert (
+        "outside Korea" in error["message"]
+        and error["target"].startswith("line ")
+        and error["code"] == "SkippedRow"
+    )
     assert points(db) == {}
     ok = csvs.write(tmp_path / "ok.csv", csvs.GENERIC_HEADER, csvs.generic_rows())
     assert wastectl("data", "import-points", str(ok), "-f", "generic", "--strict").code == 0
@@ -219,7 +224,7 @@ def test_undetectable_encoding_is_a_file_error(
     utf16 = tmp_path / "utf16.csv"
     utf16.write_bytes(csvs.csv_text(csvs.GENERIC_HEADER, csvs.generic_rows()).encode("utf-16"))
     run = wastectl("data", "import-points", str(utf16), "-f", "generic", "-o", "json")
-    assert run.code == 2 and "UTF-16" in run.json["errors"][0]["reason"]
+    assert run.code == 2 and "UTF-16" in run.json["errors"][0]["message"]
     garbage = tmp_path / "garbage.csv"
     garbage.write_bytes(b"name,type,lat,lng\n\xff\xfe\xfd,other,37.5,127.0\n")
     run = wastectl("data", "import-points", str(garbage), "-f", "generic")

@@ -106,7 +106,7 @@ def test_no_deploy_leaves_the_stage_out(
         (("--set", "nokeyvalue"), "--set 'nokeyvalue' is not key=value"),
         (("--values", "/nonexistent/values.yaml"), "cannot read values file /nonexistent/values.yaml"),
         (("--set", "api.replicas=-1"), "values violate the chart's values.schema.json"),
-        (("--chart", "/tmp"), "/tmp is not a Helm chart"),
+        (("--chart", "/"), "/ is not a Helm chart"),
     ],
 )
 def test_bad_deploy_input_is_exit_2_before_any_stage_runs(

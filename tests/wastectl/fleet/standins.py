@@ -3,7 +3,8 @@
 Each node gets `<dir>/bin` first on its sshd session PATH with scripts named like the real tools
 (kubeadm, crictl, systemctl, kubelet, sysctl, swapon, free, df, lsmod, ip, iptables, ipvsadm,
 sudo). Dangerous ones only log to `<dir>/calls.log` and edit `<dir>/state/*`: nothing on this
-machine is ever flushed, deleted or restarted.
+machine is ever flushed, deleted or restarted. `sudo rm|cat|ls` act on `<dir>/root` as if it were
+"/" (where the Kubernetes state a reset removes lives), so the product sends its real paths.
 """
 
 from __future__ import annotations
@@ -49,11 +50,26 @@ DEFAULT_STATE = {
 SCRIPTS: dict[str, str] = {
     "sudo": """
 while [ $# -gt 0 ]; do case "$1" in -n|-E|-H) shift;; *) break;; esac; done
-if [ "$1" = rm ]; then  # safety net: never remove anything outside this node's sandbox
-  for a in "$@"; do case "$a" in rm|-*) ;; "$N"/*) ;; *) log REFUSED rm "$a"; exit 99;; esac; done
-fi
 [ "$(st sudo_denied)" = "1" ] && { echo "sudo: a password is required" >&2; exit 1; }
-exec "$@"
+case "$1" in rm|cat|ls) ;; *) exec "$@";; esac
+# File tools as root see this node's sandbox <node>/root as "/": every absolute path is moved
+# into it, anything else is refused, so nothing outside the sandbox is ever read or removed.
+tool=$1; shift
+for a in "$@"; do
+  shift
+  case "$a" in
+    --|-?*) set -- "$@" "$a";;
+    /*) if [ "$tool" = rm ] && grep -qx -- "$a" "$S/stuck_paths" 2>/dev/null; then
+          echo "rm: cannot remove '$a': Device or resource busy" >&2; busy=1; continue
+        fi
+        set -- "$@" "$N/root$a";;
+    *) log REFUSED "$tool" "$a"; exit 99;;
+  esac
+done
+out=$(/bin/"$tool" "$@"); rc=$?
+[ -n "$out" ] && printf '%s\n' "$out" | sed "s|^$N/root||"
+[ -n "$busy" ] && exit 1
+exit $rc
 """,
     "systemctl": """
 log systemctl "$@"

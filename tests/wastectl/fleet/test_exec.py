@@ -167,7 +167,7 @@ def test_ctrl_c_terminates_remote_commands_prints_summary_exit_130(
 def plant_wrong_host_key(fleet: Fleet, node_name: str, tmp_path: Path) -> None:
     """Record another key for the node, as if the cluster had been rebuilt since the last connect."""
     from tests.wastectl.fleet.harness import keygen
-    from wastectl.fleet.knownhosts import known_hosts_path
+    from wastectl.nodes.knownhosts import known_hosts_path
 
     node = fleet.node(node_name)
     other = tmp_path / "other_host_key"

@@ -19,7 +19,7 @@ import pytest
 
 from tests.wastectl.fleet.cli import run_cli
 from tests.wastectl.fleet.harness import Fleet, cli_env, free_port, keygen
-from wastectl.fleet.knownhosts import known_hosts_path
+from wastectl.nodes.knownhosts import known_hosts_path
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -100,7 +100,7 @@ def test_changed_host_key_is_refused_with_the_forget_command(
 
 def test_changed_key_hint_selects_the_same_inventory(inventory: Path, tmp_path: Path) -> None:
     """Terraform outputs (found by --cluster) and EC2 (by tag) are selected by the cluster name."""
-    from wastectl.fleet.model import Inventory
+    from wastectl.nodes.model import Inventory
 
     outputs = tmp_path / "out dir" / "outputs.json"
     terraform = Inventory("c1", f"terraform:{outputs}", ())

@@ -102,16 +102,21 @@ def test_progress_prints_one_line_per_node_as_it_finishes(
 def test_list_shows_every_check_with_layer_severity_and_what_it_verifies(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from wastectl.health.registry import SPECS
+    from wastectl.health.model import CheckId
 
     run = run_cli(capsys, "health", "--list", "-o", "json")
     assert run.code == 0, run.err
     rows = run.json()["data"]["checks"]
-    assert [r["id"] for r in rows] == [s.id for s in SPECS]
+    assert [r["id"] for r in rows] == list(CheckId)  # the registry, every ID once
     api = next(r for r in rows if r["id"] == "APIServerReady")
     assert api["layer"] == "cluster" and api["severity"] == "critical" and api["verifies"]
+    assert api["description"] and api["run_by"] == "health"
+    assert next(r for r in rows if r["id"] == "ResetLeftovers")["run_by"] == "reset"
     table = run_cli(capsys, "health", "--list")
     assert "NodeReachable" in table.out and "critical" in table.out
+    assert "--list" in run_cli(capsys, "health", "--help").out
+    ignored = run_cli(capsys, "health", "--ignore", "ResetLeftovers")  # reset's, not health's
+    assert ignored.code == 2 and "unknown check ID(s): resetleftovers" in ignored.err
 
 
 def test_node_and_role_narrow_the_targets(

@@ -1,4 +1,4 @@
-"""Reset fixtures: the sshd fleet, a fake Kubernetes API, and a guard that the sandbox is used."""
+"""Reset fixtures: the sshd fleet, a fake Kubernetes API, and a guard that nothing left the sandbox."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from tests.wastectl.health.conftest import _wide_terminal, fleet, inventory, kub
 __all__ = ["_wide_terminal", "fleet", "inventory", "kube", "kubeconfig", "sshd_fleet"]
 
 
-@pytest.fixture
-def sandbox(fleet: Fleet) -> Iterator[str]:
-    """The test-only `--root-prefix`: `{node}` is filled per node, so each node wipes its own sandbox.
-    Afterwards, fail if the stand-in sudo refused an `rm` outside the sandbox.
+@pytest.fixture(autouse=True)
+def confined(fleet: Fleet) -> Iterator[None]:
+    """Reset sends the node's real paths; the stand-in `sudo` moves them into the node's sandbox
+    (tests/wastectl/fleet/standins.py). Afterwards, fail if it refused a path it could not move.
     """
-    yield str(fleet.base / "{node}" / "root")
+    yield
     for node in fleet.nodes:
         refused = [line for line in node.calls() if line.startswith("REFUSED")]
         assert not refused, f"reset tried to touch paths outside the sandbox: {refused}"

@@ -28,7 +28,7 @@ SECRETS = (
 
 
 def test_no_fleet_command_prints_or_logs_a_secret(
-    *, fleet: Fleet, inventory: Path, kube: FakeKube, kubeconfig: Path, sandbox: str, tmp_path: Path
+    *, fleet: Fleet, inventory: Path, kube: FakeKube, kubeconfig: Path, tmp_path: Path
 ) -> None:
     import os
 
@@ -66,8 +66,6 @@ def test_no_fleet_command_prints_or_logs_a_secret(
             *inv,
             "--kubeconfig",
             str(kubeconfig),
-            "--root-prefix",
-            sandbox,
         ],
         ["ssh", "nosuchnode", *inv, "--", "true"],  # an error path too
     ]

@@ -12,9 +12,7 @@ from tests.wastectl.fleet.harness import Fleet
 from tests.wastectl.health.fakekube import FakeKube
 
 
-def _reset(
-    capsys: pytest.CaptureFixture[str], inventory: Path, kubeconfig: Path, sandbox: str, *args: str
-) -> Run:
+def _reset(capsys: pytest.CaptureFixture[str], inventory: Path, kubeconfig: Path, *args: str) -> Run:
     return run_cli(
         capsys,
         "reset",
@@ -26,8 +24,6 @@ def _reset(
         "--accept-new",
         "--kubeconfig",
         str(kubeconfig),
-        "--root-prefix",
-        sandbox,
     )
 
 
@@ -64,10 +60,9 @@ def test_reset_one_worker_drains_resets_verifies_and_deletes_the_node(
     inventory: Path,
     kube: FakeKube,
     kubeconfig: Path,
-    sandbox: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    run = _reset(capsys, inventory, kubeconfig, sandbox, "worker-1", "--yes")
+    run = _reset(capsys, inventory, kubeconfig, "worker-1", "--yes")
     assert run.code == 0, run.out + run.err
     _wiped(fleet, "worker-1")
     assert fleet.node("worker-2").calls() == []  # nothing else touched
@@ -89,10 +84,9 @@ def test_reset_all_does_workers_before_the_master(
     inventory: Path,
     kube: FakeKube,
     kubeconfig: Path,
-    sandbox: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    run = _reset(capsys, inventory, kubeconfig, sandbox, "all", "--yes", "-o", "json")
+    run = _reset(capsys, inventory, kubeconfig, "all", "--yes", "-o", "json")
     assert run.code == 0, run.out + run.err
     for node in fleet.nodes:
         _wiped(fleet, node.name)
@@ -113,14 +107,23 @@ def test_leftovers_fail_the_reset_and_keep_the_node_object(
     inventory: Path,
     kube: FakeKube,
     kubeconfig: Path,
-    sandbox: str,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    fleet.node("worker-2").set_state(stuck_links="vxlan.calico\n")
-    run = _reset(capsys, inventory, kubeconfig, sandbox, "worker-2", "--yes")
+    """The check looks at the node itself, at the paths rm was given. The old test-only root
+    prefix (which pointed both elsewhere) is gone: its variable changes nothing, its option is unknown."""
+    node = fleet.node("worker-2")
+    node.set_state(stuck_links="vxlan.calico\n", stuck_paths="/var/lib/kubelet\n")  # a volume still mounted
+    monkeypatch.setenv("WASTECTL_ROOT_PREFIX", str(fleet.base / "elsewhere"))
+    run = _reset(capsys, inventory, kubeconfig, "worker-2", "--yes")
     assert run.code == 1
     assert "[ERROR ResetLeftovers]: worker-2: link vxlan.calico still exists" in run.out
+    assert "[ERROR ResetLeftovers]: worker-2: /var/lib/kubelet still exists" in run.out
+    assert "remove Kubernetes, etcd, kubelet and CNI state (exit 1)" in run.out
+    assert (node.root / "var/lib/kubelet").is_dir() and not (node.root / "etc/kubernetes").exists()
     assert kube.find("nodes", "k8s-worker-2") is not None  # not deleted while something is left
+    run = _reset(capsys, inventory, kubeconfig, "worker-2", "--yes", "--root-prefix", "/tmp")
+    assert run.code == 2 and "No such option" in run.err
 
 
 def test_dry_run_prints_every_step_and_touches_nothing(
@@ -129,10 +132,9 @@ def test_dry_run_prints_every_step_and_touches_nothing(
     inventory: Path,
     kube: FakeKube,
     kubeconfig: Path,
-    sandbox: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    run = _reset(capsys, inventory, kubeconfig, sandbox, "all", "--dry-run")
+    run = _reset(capsys, inventory, kubeconfig, "all", "--dry-run")
     assert run.code == 0, run.err
     for text in (
         "kubeadm reset -f",
@@ -163,27 +165,26 @@ def test_confirmation_must_match_the_name(
     inventory: Path,
     kube: FakeKube,
     kubeconfig: Path,
-    sandbox: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("worker-2\n"))
-    run = _reset(capsys, inventory, kubeconfig, sandbox, "worker-1")
+    run = _reset(capsys, inventory, kubeconfig, "worker-1")
     assert run.code == 1
     assert "Type 'worker-1' to continue" in run.err and "aborted" in run.err
     assert fleet.node("worker-1").calls() == [] and kube.requests == []
 
     monkeypatch.setattr("sys.stdin", io.StringIO("testc\n"))
-    run = _reset(capsys, inventory, kubeconfig, sandbox, "all", "--skip-drain", "--keep-node")
+    run = _reset(capsys, inventory, kubeconfig, "all", "--skip-drain", "--keep-node")
     assert run.code == 0, run.err
     assert "Type 'testc' to continue" in run.err
     assert kube.requests == []  # --skip-drain --keep-node: no API at all
 
 
 def test_unknown_node_is_exit_2(
-    inventory: Path, kubeconfig: Path, sandbox: str, capsys: pytest.CaptureFixture[str]
+    inventory: Path, kubeconfig: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run = _reset(capsys, inventory, kubeconfig, sandbox, "worker-9", "--yes")
+    run = _reset(capsys, inventory, kubeconfig, "worker-9", "--yes")
     assert run.code == 2
     assert "known nodes: master, worker-1, worker-2, storage" in run.err
 
@@ -194,11 +195,10 @@ def test_pdb_blocked_drain_times_out_and_nothing_is_reset(
     inventory: Path,
     kube: FakeKube,
     kubeconfig: Path,
-    sandbox: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     kube.evict_refusals["web-storage"] = 100
-    run = _reset(capsys, inventory, kubeconfig, sandbox, "storage", "--yes", "--drain-timeout", "1")
+    run = _reset(capsys, inventory, kubeconfig, "storage", "--yes", "--drain-timeout", "1")
     assert run.code == 1
     assert "drain of k8s-storage timed out" in run.out and "waste/web-storage" in run.out
     assert fleet.node("storage").calls() == []
@@ -209,12 +209,11 @@ def test_api_unreachable_says_how_to_reset_without_it(
     fleet: Fleet,
     inventory: Path,
     tmp_path: Path,
-    sandbox: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from tests.wastectl.fleet.harness import free_port
 
     dead = FakeKube(port=free_port("127.0.0.1")).write_kubeconfig(tmp_path / "dead.conf")
-    run = _reset(capsys, inventory, dead, sandbox, "worker-1", "--yes")
+    run = _reset(capsys, inventory, dead, "worker-1", "--yes")
     assert run.code == 1
     assert "cannot reach the Kubernetes API" in run.err or "unreachable" in run.out + run.err

@@ -15,7 +15,7 @@ __all__ = ["tls_kube"]
 
 
 def test_reset_drains_through_the_tunnel_too(
-    fleet: Fleet, inventory: Path, tls_kube: FakeKube, sandbox: str, capsys: pytest.CaptureFixture[str]
+    fleet: Fleet, inventory: Path, tls_kube: FakeKube, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run = run_cli(
         capsys,
@@ -27,8 +27,6 @@ def test_reset_drains_through_the_tunnel_too(
         "--inventory",
         str(inventory),
         "--accept-new",
-        "--root-prefix",
-        sandbox,
     )
     assert run.code == 0, run.out + run.err
     assert ("PATCH", "/api/v1/nodes/k8s-worker-1") in tls_kube.requests

@@ -10,7 +10,7 @@ import secrets
 import shlex
 import time
 
-from wastectl.fleet.ssh import CommandResult, Connection
+from wastectl.nodes.ssh import CommandResult, Connection
 
 
 def build_script(commands: dict[str, float], marker: str) -> str:

@@ -1,7 +1,8 @@
-"""What `wastectl reset` runs on a node, and the ResetLeftovers verification afterwards.
+"""What `wastectl reset` runs on a node, step by step and each exit status checked.
 
-Every step is a shell command sent over SSH (what reset-node.sh did, step by step and checked).
-`root_prefix` roots every filesystem path; it exists for the test sandbox only and is "" in use.
+Every step is a shell command sent over SSH (what reset-node.sh did). It removes what the
+ResetLeftovers check (wastectl/health/leftovers.py) looks for afterwards, from the same lists. The
+paths are the node's own, always: there is no switch that points reset (or its check) elsewhere.
 """
 
 from __future__ import annotations
@@ -11,18 +12,8 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wastectl.fleet.ssh import Connection
-
-STATE_DIRS = (
-    "/etc/kubernetes",
-    "/var/lib/etcd",
-    "/var/lib/kubelet",
-    "/etc/cni/net.d",
-    "/var/lib/cni",
-    "/opt/cni/bin",
-)
-CNI_LINKS = ("cni0", "flannel.1", "tunl0", "vxlan.calico")
-IPTABLES_MARKERS = ("KUBE-", "cali-", "FLANNEL", "CILIUM")
+from wastectl.health.leftovers import CNI_LINKS, PATHS
+from wastectl.nodes.ssh import Connection
 
 
 @dataclass(frozen=True)
@@ -32,18 +23,13 @@ class Step:
     timeout: float = 120.0
 
 
-def _paths(root_prefix: str) -> list[str]:
-    prefix = shlex.quote(root_prefix) if root_prefix else ""
-    return [f"{prefix}{path}" for path in STATE_DIRS] + [f'{prefix}"$HOME/.kube"']
-
-
-def reset_steps(root_prefix: str = "") -> list[Step]:
+def reset_steps() -> list[Step]:
     links = " ".join(CNI_LINKS)
     return [
         Step("kubeadm reset", "sudo -n kubeadm reset -f"),
         Step(
             "remove Kubernetes, etcd, kubelet and CNI state",
-            "sudo -n rm -rf " + " ".join(_paths(root_prefix)),
+            "sudo -n rm -rf " + " ".join(PATHS),
         ),
         Step(
             f"delete CNI links ({links})",
@@ -111,30 +97,3 @@ def run_steps(conn: Connection, steps: list[Step], on_step: Callable[[Step], Non
         StepResult(step.title, codes.get(i, 255), "\n".join(outputs.get(i, [])).strip())
         for i, step in enumerate(steps)
     ]
-
-
-def leftovers(conn: Connection, root_prefix: str = "") -> list[str]:
-    """The ResetLeftovers check: state dirs, CNI links, k8s iptables chains, containers still present."""
-    from wastectl.health.batch import run_batch
-
-    found: list[str] = []
-    paths = "; ".join(f"[ -e {p} ] && echo {p}" for p in _paths(root_prefix)) + "; true"
-    commands = {
-        paths: 30.0,
-        "ip -o link show": 30.0,
-        "sudo -n iptables-save": 30.0,
-        "sudo -n crictl ps -a -q": 30.0,
-    }
-    results = run_batch(conn, commands)
-    found += [f"{line} still exists" for line in results[paths].stdout.splitlines() if line.strip()]
-    links = results["ip -o link show"].stdout
-    names = {part.split(":")[1].strip().split("@")[0] for part in links.splitlines() if part.count(":") >= 2}
-    found += [f"link {link} still exists" for link in CNI_LINKS if link in names]
-    rules = results["sudo -n iptables-save"].stdout
-    kube_rules = [line for line in rules.splitlines() if any(m in line for m in IPTABLES_MARKERS)]
-    if kube_rules:
-        found.append(f"{len(kube_rules)} Kubernetes/CNI iptables rule(s) remain")
-    containers = results["sudo -n crictl ps -a -q"].stdout.split()
-    if containers:
-        found.append(f"{len(containers)} container(s) remain")
-    return found

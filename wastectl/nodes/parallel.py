@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from wastectl.fleet.model import Node
-from wastectl.fleet.ssh import Connection, SSHError
+from wastectl.nodes.model import Node
+from wastectl.nodes.ssh import Connection, SSHError
 
 T = TypeVar("T")
 MAX_WORKERS = 32

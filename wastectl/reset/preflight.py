@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from wastectl.fleet.model import Node
-from wastectl.fleet.ssh import Connection, SSHError
+from wastectl.nodes.model import Node
+from wastectl.nodes.ssh import Connection, SSHError
 
 #: The binaries the reset steps run (ipvsadm is optional: the step skips it when absent).
 REQUIRED_TOOLS = ("kubeadm", "crictl", "ip", "iptables", "iptables-save", "systemctl", "timeout")
@@ -32,7 +32,7 @@ def preflight(
     node: Node, *, known_hosts: Path, accept_new: bool, cluster: str, selector: str | None
 ) -> Preflight:
     """Open the connection (kept open for the reset when everything is in order)."""
-    from wastectl.health.batch import run_batch
+    from wastectl.nodes.batch import run_batch
 
     try:
         conn = Connection(

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from wastectl.errors import WastectlError
 from wastectl.exitcodes import ExitCode
-from wastectl.fleet.knownhosts import append, host_entry
+from wastectl.nodes.knownhosts import append, host_entry
 
 if TYPE_CHECKING:
     import paramiko
 
-    from wastectl.fleet.model import Node, SSHConfig
+    from wastectl.nodes.model import Node, SSHConfig
 
 
 class SSHError(WastectlError):
@@ -211,7 +211,7 @@ class Connection:
         selector: str | None = None,
     ) -> None:
         """`selector`: the inventory options (`Inventory.selector_args`) quoted in the changed-key hint."""
-        from wastectl.fleet.model import NOT_RUNNING
+        from wastectl.nodes.model import NOT_RUNNING
 
         self.node = node
         self._bastion: paramiko.SSHClient | None = None
