@@ -24,6 +24,7 @@ test: lint types pytest
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 types: $(BIN)/.installed
 	$(BIN)/mypy

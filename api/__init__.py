@@ -1,5 +1,5 @@
 """AI Waste Coach backend: FastAPI application and domain services, organised by feature."""
 
-from wastectl import __version__
+from api.version import __version__
 
 __all__ = ["__version__"]

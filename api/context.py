@@ -20,8 +20,12 @@ from api.settings import Settings
 if TYPE_CHECKING:
     from redis import Redis
 
+    from api.analyser.base import Analyser
+    from api.dispatcher import Dispatcher, DispatcherFactory
+    from api.kakao import KakaoLocalClient
+    from api.knowledge import KnowledgeBundle
     from api.ratelimit import RateLimits
-    from api.scans.runtime import ScanRuntime
+    from api.storage import Storage
     from api.telemetry import Telemetry
 
 
@@ -30,10 +34,15 @@ class AppContext:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    #: Builds the dispatcher when a broker is configured (`workers.dispatch.CeleryDispatcher`), given
+    #: by the entry point: `api` itself never imports the workers.
+    dispatcher_factory: DispatcherFactory | None = None
     _closers: list[Any] = field(default_factory=list)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> AppContext:
+    def from_settings(
+        cls, settings: Settings, *, dispatcher_factory: DispatcherFactory | None = None
+    ) -> AppContext:
         if settings.database_url is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_db_engine(
@@ -42,7 +51,12 @@ class AppContext:
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout_seconds,
         )
-        return cls(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+        return cls(
+            settings=settings,
+            engine=engine,
+            session_factory=make_session_factory(engine),
+            dispatcher_factory=dispatcher_factory,
+        )
 
     @cached_property
     def redis(self) -> Redis | None:
@@ -72,15 +86,48 @@ class AppContext:
         return Telemetry()
 
     @cached_property
-    def scans(self) -> ScanRuntime:
-        """Storage, knowledge base, analyser and task dispatcher of the scan feature (lazy)."""
-        from api.scans.runtime import ScanRuntime
+    def storage(self) -> Storage:
+        """Uploads and scan images: S3 with `WASTE_S3_BUCKET`, else files under the data directory."""
+        from api.storage import make_storage
 
-        runtime = ScanRuntime(self)
-        self._closers.append(runtime.close)
-        return runtime
+        return make_storage(self.settings)
+
+    @cached_property
+    def bundle(self) -> KnowledgeBundle:
+        """The knowledge base (validated once per process)."""
+        from api.knowledge import load_bundle
+
+        return load_bundle()
+
+    @cached_property
+    def analyser(self) -> Analyser:
+        """The configured analyser (offline, OpenAI or OpenAI-compatible)."""
+        from api.analyser.factory import make_analyser
+
+        return make_analyser(self.settings, self.bundle)
+
+    def kakao(self) -> KakaoLocalClient | None:
+        """A new Kakao Local client (the caller closes it), or None without `WASTE_KAKAO_REST_API_KEY`."""
+        from api.kakao import kakao_client
+
+        return kakao_client(self.settings, self.redis)
+
+    @cached_property
+    def dispatcher(self) -> Dispatcher:
+        """Runs or publishes scans: in process without a broker, else `dispatcher_factory`'s."""
+        from api.tasks.dispatch import make_dispatcher
+
+        return make_dispatcher(self)
+
+    def close_dispatcher(self) -> None:
+        """Stop the dispatcher if one was built (its pool threads, its broker connection), before the
+        database goes: no scan thread is left writing."""
+        dispatcher = self.__dict__.pop("dispatcher", None)
+        if dispatcher is not None:
+            dispatcher.close()
 
     def close(self) -> None:
+        self.close_dispatcher()
         for close in reversed(self._closers):
             close()
         self._closers.clear()

@@ -1,7 +1,9 @@
 """FastAPI dependencies shared by every feature, as `Annotated` aliases.
 
 The application keeps its collaborators on `app.state` (built once by `api.main.create_app`),
-so nothing here is a module-level global and tests can build as many apps as they like.
+so nothing here is a module-level global and tests can build as many apps as they like. Routes
+take the collaborators they use (`StorageDep`, `BundleDep`, `DispatcherDep`, `KakaoDep`) and hand
+them to the services by name; only composition code reaches for the whole context.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from api.context import AppContext
+from api.dispatcher import Dispatcher
+from api.kakao import KakaoLocalClient
+from api.knowledge import KnowledgeBundle
 from api.settings import Settings
+from api.storage import Storage
 
 
 def get_context(request: Request) -> AppContext:
@@ -33,6 +39,32 @@ def get_session(context: Annotated[AppContext, Depends(get_context)]) -> Iterato
         session.close()
 
 
+def get_storage(context: Annotated[AppContext, Depends(get_context)]) -> Storage:
+    return context.storage
+
+
+def get_bundle(context: Annotated[AppContext, Depends(get_context)]) -> KnowledgeBundle:
+    return context.bundle
+
+
+def get_dispatcher(context: Annotated[AppContext, Depends(get_context)]) -> Dispatcher:
+    return context.dispatcher
+
+
+def get_kakao(context: Annotated[AppContext, Depends(get_context)]) -> Iterator[KakaoLocalClient | None]:
+    """A Kakao Local client for this request (closed after it), None when Kakao is not configured."""
+    client = context.kakao()
+    try:
+        yield client
+    finally:
+        if client is not None:
+            client.close()
+
+
 ContextDep = Annotated[AppContext, Depends(get_context)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
+BundleDep = Annotated[KnowledgeBundle, Depends(get_bundle)]
+DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
+KakaoDep = Annotated[KakaoLocalClient | None, Depends(get_kakao)]

@@ -19,6 +19,18 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.domain_errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    LimitReached,
+    NotFound,
+    TooLarge,
+    Unavailable,
+    UnsupportedMedia,
+)
+
 log = logging.getLogger(__name__)
 
 
@@ -42,7 +54,10 @@ class ValidationErrorBody(BaseModel):
 
 
 class ApiError(Exception):
-    """Raise from services and routes; rendered as `{"detail", "code"}` with the given status."""
+    """Raise from routes and the HTTP edge; rendered as `{"detail", "code"}` with the given status.
+
+    Services, storage and erasure raise `api.domain_errors` kinds instead (they also run in the
+    workers); `DOMAIN_STATUS` below is the one place those become HTTP statuses."""
 
     def __init__(
         self, status_code: int, detail: str, *, code: str = "error", headers: dict[str, str] | None = None
@@ -77,6 +92,31 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         }
         for code in codes
     }
+
+
+#: The HTTP status of each kind of domain failure (the first match along the exception's classes).
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    TooLarge: 413,
+    UnsupportedMedia: 415,
+    LimitReached: 429,
+    Unavailable: 503,
+}
+
+
+def domain_status(exc: DomainError) -> int:
+    return next((DOMAIN_STATUS[kind] for kind in type(exc).__mro__ if kind in DOMAIN_STATUS), 500)
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    return JSONResponse(
+        {"detail": exc.detail, "code": exc.code}, status_code=domain_status(exc), headers=headers
+    )
 
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -157,6 +197,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PoolTimeout, _database_busy)

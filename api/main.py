@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api import __version__
+from api.account.router import router as users_router
 from api.auth.dev_router import dev_router
 from api.auth.router import router as auth_router
 from api.context import AppContext
@@ -23,8 +25,10 @@ from api.recycling.router import router as recycling_router
 from api.scans.router import router as scans_router
 from api.settings import Settings, load_settings
 from api.uploads.router import router as uploads_router
-from api.users.router import router as users_router
 from api.web.router import router as web_router
+
+if TYPE_CHECKING:
+    from api.dispatcher import DispatcherFactory
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
@@ -36,10 +40,17 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
-def create_app(settings: Settings | None = None, context: AppContext | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    context: AppContext | None = None,
+    *,
+    dispatcher_factory: DispatcherFactory | None = None,
+) -> FastAPI:
+    """The app over `context`, or over a context of its own built from `settings` (and the broker
+    dispatcher factory, when the caller runs with a broker: see `api.tasks.dispatch.make_dispatcher`)."""
     settings = settings or (context.settings if context else load_settings())
     owns_context = context is None
-    ctx = context or AppContext.from_settings(settings)
+    ctx = context or AppContext.from_settings(settings, dispatcher_factory=dispatcher_factory)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -1,4 +1,8 @@
-"""Run Alembic migrations programmatically (used by `wastectl dev`, `wastectl db`, tests)."""
+"""Run Alembic migrations programmatically.
+
+Used by `wastectl dev` and `wastectl data import-points` (migrate first), `python -m api.predeploy`
+(the deploy hook) and the tests.
+"""
 
 from __future__ import annotations
 

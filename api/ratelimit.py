@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Literal
 
 from fastapi import Depends, Request
 
-from api.auth.deps import AccessClaims
 from api.deps import ContextDep
 from api.errors import ApiError
 
@@ -124,7 +123,7 @@ def client_address(request: Request) -> str:
     return str(address)
 
 
-class _PerIp:
+class PerIp:
     """Dependency: count the request against the client address's limits of `scope`."""
 
     def __init__(self, scope: Scope) -> None:
@@ -134,21 +133,9 @@ class _PerIp:
         context.rate_limits.hit(self.scope, "ip", client_address(request))
 
 
-class _PerUser:
-    """Dependency: count the request against the token's user's limits of `scope`."""
-
-    def __init__(self, scope: Scope) -> None:
-        self.scope: Scope = scope
-
-    def __call__(self, claims: AccessClaims, context: ContextDep) -> None:
-        context.rate_limits.hit(self.scope, "user", str(claims.sub))
-
-
-# `dependencies=` of the limited routes, resolved before the route's own parameters; the address is
-# counted first, so requests without a valid token are limited too.
-login_rate_limit = [Depends(_PerIp("login"))]
-token_rate_limit = [Depends(_PerIp("token"))]
-refresh_rate_limit = [Depends(_PerIp("refresh"))]
-local_upload_rate_limit = [Depends(_PerIp("upload"))]
-upload_rate_limit = [Depends(_PerIp("upload")), Depends(_PerUser("upload"))]
-scan_rate_limit = [Depends(_PerIp("scan")), Depends(_PerUser("scan"))]
+# `dependencies=` of the routes limited per address only; the signed-in routes (uploads, scans) also
+# count per user: api.auth.limits, which reads the access token.
+login_rate_limit = [Depends(PerIp("login"))]
+token_rate_limit = [Depends(PerIp("token"))]
+refresh_rate_limit = [Depends(PerIp("refresh"))]
+local_upload_rate_limit = [Depends(PerIp("upload"))]

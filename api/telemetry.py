@@ -2,8 +2,10 @@
 
 One `Telemetry` (own registry, no process-global state) lives on each `AppContext`: the API serves
 it on `/metrics` next to the request metrics, a worker on its metrics port (workers/observability).
-Label values are bounded: statuses and stages are enums, failure and error codes outside the known
-set become `other`, provider and model come from the settings, queues from workers/queues.py.
+Label values are bounded: statuses and stages are `api.scans.status.ScanStatus` values (taken as
+plain strings: the scan feature records here, so this module does not import it), failure and
+error codes outside the known set become `other`, provider and model come from the settings,
+queues from api/tasks/names.py.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from enum import StrEnum
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -29,14 +30,6 @@ FAILURE_CODES = frozenset(
 )  # fmt: skip
 SCAN_BUCKETS = (0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 120, 300, 600)
 LLM_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60)
-
-
-class Stage(StrEnum):
-    """Time spent in each state of a scan: queued -> analysing -> grounding -> done."""
-
-    queued = "queued"
-    analysing = "analysing"
-    grounding = "grounding"
 
 
 def bounded_code(code: str | None) -> str:
@@ -104,8 +97,9 @@ class Telemetry:
         self.scans_finished.labels(status, bounded_code(code)).inc()
         self.scan_duration.labels(status).observe(seconds_since(created_at))
 
-    def stage_done(self, stage: Stage, seconds: float) -> None:
-        self.stage_duration.labels(stage.value).observe(max(0.0, seconds))
+    def stage_done(self, stage: str, seconds: float) -> None:
+        """Time spent in one pending status (`ScanStatus` queued, analysing, grounding)."""
+        self.stage_duration.labels(stage).observe(max(0.0, seconds))
 
     # --- LLM --------------------------------------------------------------------------------
     @contextmanager

@@ -33,6 +33,7 @@ from tests.api.scans import imagegen
 from tests.conftest import clear_tables
 from tests.support import services
 from tests.workers.support import CeleryWorker
+from workers.dispatch import CeleryDispatcher
 
 CONFIGS = [("threads", 4), ("threads", 16), ("threads", 32), ("prefork", 4)]
 
@@ -56,7 +57,8 @@ def run(values: dict[str, Any], fake: FakeOpenAI, pool: str, concurrency: int, s
     fake.script(*["slow"] * scans)
     with tempfile.TemporaryDirectory() as logs:
         worker = CeleryWorker(values, Path(logs), pool=pool, concurrency=concurrency).start()
-        ctx = AppContext.from_settings(Settings(_env_file=None, **values))  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        ctx = AppContext.from_settings(settings, dispatcher_factory=CeleryDispatcher)
         try:
             with TestClient(create_app(context=ctx)) as api:
                 token = api.post("/api/v1/auth/dev/token", json={"nickname": "bench"}).json()["access_token"]
@@ -82,7 +84,7 @@ def run(values: dict[str, Any], fake: FakeOpenAI, pool: str, concurrency: int, s
                 wall = time.perf_counter() - started
         finally:
             worker.stop()
-            ctx.scans.close()
+            ctx.close_dispatcher()
             clear_tables(ctx)
             ctx.close()
     quantiles = statistics.quantiles(latencies, n=20)

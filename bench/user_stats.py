@@ -2,7 +2,7 @@
 
 Fills a fresh database with `--users` background users (`--background` scans each) and one heavy
 user with `--scans` scans spread over the last two years (1-3 result items each, ~5 % failed),
-then times `api.users.stats.user_stats` for the heavy user (median/p95 of `--runs`) on PostgreSQL
+then times `api.account.stats.user_stats` for the heavy user (median/p95 of `--runs`) on PostgreSQL
 and on SQLite, and one `delete_account` of the heavy user with local image files.
 
     .venv/bin/python bench/user_stats.py [--scans 5000] [--users 200] [--background 100]
@@ -25,15 +25,15 @@ from typing import Any
 from sqlalchemy import insert
 
 from api import migrate
+from api.account.erasure import user_data_erasers
+from api.account.service import delete_account
+from api.account.stats import user_stats
 from api.context import AppContext
 from api.db import utcnow
 from api.knowledge import load_bundle
 from api.scans.models import Scan
 from api.settings import Settings
-from api.users.erasure import user_data_erasers
 from api.users.models import User
-from api.users.service import delete_account
-from api.users.stats import user_stats
 from tests.support import services
 
 
@@ -74,7 +74,7 @@ def fill(context: AppContext, args: argparse.Namespace) -> uuid.UUID:
             session.execute(insert(Scan), scan_rows(user_id, args.background, categories, rng))
         session.execute(insert(Scan), scan_rows(heavy, args.scans, categories, rng))
         session.commit()
-    storage = context.scans.storage
+    storage = context.storage
     for n in range(args.scans):
         storage.put(f"scans/{heavy.hex}/{n}.jpg", b"\xff\xd8 not really a jpeg", "image/jpeg")
     return heavy
@@ -91,7 +91,7 @@ def measure(label: str, context: AppContext, heavy: uuid.UUID, args: argparse.Na
         user = session.get(User, heavy)
         assert user is not None
         start = time.perf_counter()
-        delete_account(session, user=user, erasers=user_data_erasers(context))
+        delete_account(session, user=user, erasers=user_data_erasers(storage=context.storage))
         deletion = time.perf_counter() - start
     times.sort()
     p95 = times[int(len(times) * 0.95) - 1]

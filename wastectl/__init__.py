@@ -1,3 +1,3 @@
 """wastectl: the operations CLI for the AI Waste Coach (cluster, fleet and application)."""
 
-__version__ = "0.1.0"
+from api.version import __version__ as __version__

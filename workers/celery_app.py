@@ -10,6 +10,7 @@ from celery.signals import worker_ready
 
 import workers.observability  # noqa: F401 - heartbeat and metrics port on worker/beat start
 from api.settings import Settings
+from api.tasks.names import TaskName
 from workers.queues import (
     BATCH_QUEUE,
     DEFAULT_QUEUE,
@@ -22,20 +23,24 @@ from workers.queues import (
 TASK_MODULES = ["workers.tasks", "workers.scans", "workers.maintenance"]
 
 TASK_ROUTES = {
-    "scans.analyse": {"queue": SCAN_ANALYSE_QUEUE, "routing_key": SCAN_ANALYSE_QUEUE},
-    "scans.post": {"queue": SCAN_POST_QUEUE, "routing_key": SCAN_POST_QUEUE},
+    TaskName.scan_analyse.value: {"queue": SCAN_ANALYSE_QUEUE, "routing_key": SCAN_ANALYSE_QUEUE},
+    TaskName.scan_post.value: {"queue": SCAN_POST_QUEUE, "routing_key": SCAN_POST_QUEUE},
+    # Every beat job (TaskName.purge_expired, requeue_stuck, daily_stats, purge_auth).
     "maintenance.*": {"queue": BATCH_QUEUE, "routing_key": BATCH_QUEUE},
 }
 
 BEAT_SCHEDULE = {
-    "requeue-stuck-scans": {"task": "maintenance.requeue_stuck", "schedule": 60.0},
-    "purge-expired-uploads-and-images": {"task": "maintenance.purge_expired", "schedule": crontab(minute=17)},
+    "requeue-stuck-scans": {"task": TaskName.requeue_stuck.value, "schedule": 60.0},
+    "purge-expired-uploads-and-images": {
+        "task": TaskName.purge_expired.value,
+        "schedule": crontab(minute=17),
+    },
     "purge-expired-auth-sessions-and-states": {
-        "task": "maintenance.purge_auth",
+        "task": TaskName.purge_auth.value,
         "schedule": crontab(minute=23),
     },
     # 00:10 Asia/Seoul: yesterday's numbers are final.
-    "daily-scan-stats": {"task": "maintenance.daily_stats", "schedule": crontab(hour=15, minute=10)},
+    "daily-scan-stats": {"task": TaskName.daily_stats.value, "schedule": crontab(hour=15, minute=10)},
 }
 
 

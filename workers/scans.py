@@ -1,7 +1,8 @@
 """Scan tasks: `scans.analyse` (queue scan.analyse, LLM-bound) and `scans.post` (queue scan.post).
 
-Transient analyser errors are retried with exponential backoff + jitter (`task.retry`); permanent
-ones mark the scan failed with the reason and `Reject(requeue=False)` the message into its DLQ.
+What a raised stage leads to is `api.scans.policy.ScanPolicy`'s (shared with the in-process runner):
+a retry becomes `task.retry(countdown=...)`; a failure marks the scan failed with the reason and
+`Reject(requeue=False)`s the message into its DLQ.
 Both tasks are idempotent (see api.scans.pipeline), so redelivery after a crash is safe.
 
 A message moved back from a DLQ by `wastectl queues dlq replay` carries the header
@@ -19,10 +20,12 @@ from typing import Any, cast
 from celery import shared_task
 from celery.exceptions import Reject
 
-from api.analyser.base import PermanentAnalyserError, TransientAnalyserError
+from api.analyser.base import AnalyserError
 from api.scans import pipeline
-from api.tasks.names import WORK_QUEUES
-from workers.context import worker_context
+from api.scans.policy import Fail, ScanPolicy
+from api.scans.runtime import ScanRuntime
+from api.tasks.names import WORK_QUEUES, TaskName
+from workers.context import worker_context, worker_runtime
 from workers.queues import REPLAY_HEADER, SCAN_POST_QUEUE
 
 log = logging.getLogger(__name__)
@@ -35,27 +38,31 @@ def _replay_id(request: Any) -> str | None:
     return str(value) if value else None
 
 
-def _give_up(task: Any, scan_id: uuid.UUID, code: str, reason: str) -> Exception:
+def _give_up(task: Any, scan_id: uuid.UUID, failure: Fail) -> Exception:
     context = worker_context(task.app)
-    pipeline.mark_failed(context.scans, scan_id, code, reason)
+    pipeline.mark_failed(ScanRuntime.from_context(context), scan_id, failure.code, failure.reason)
     queue = str((task.request.delivery_info or {}).get("routing_key"))
-    context.telemetry.dead_lettered(queue if queue in WORK_QUEUES else "other", code)
-    return cast(Exception, Reject(f"{code}: {reason}", requeue=False))
+    context.telemetry.dead_lettered(queue if queue in WORK_QUEUES else "other", failure.code)
+    return cast(Exception, Reject(f"{failure.code}: {failure.reason}", requeue=False))
 
 
-def _retry_or_reject(task: Any, scan_id: uuid.UUID, code: str, exc: Exception) -> Exception:
-    settings = worker_context(task.app).settings
+def _handle_failure(task: Any, scan_id: uuid.UUID, exc: Exception) -> Exception:
+    """The exception the task raises after a stage raised `exc`: a retry or a dead letter (the policy's)."""
+    if not isinstance(exc, AnalyserError):
+        log.exception("scan %s: %s crashed", scan_id, task.name)
+    context = worker_context(task.app)
+    policy = ScanPolicy.from_settings(context.settings)
     attempt = task.request.retries + 1
-    if attempt >= settings.scan_max_attempts:
-        return _give_up(task, scan_id, code, f"gave up after {attempt} attempts: {exc}")
-    countdown = pipeline.backoff_seconds(settings, attempt)
-    worker_context(task.app).telemetry.retried(task.name, code)
-    log.info("scan %s: %s, retry %d in %.2fs", scan_id, code, attempt, countdown)
+    decision = policy.decide(exc, attempt)
+    if isinstance(decision, Fail):
+        return _give_up(task, scan_id, decision)
+    context.telemetry.retried(task.name, decision.code)
+    log.info("scan %s: %s, retry %d in %.2fs", scan_id, decision.code, attempt, decision.delay)
     # Celery does not copy custom headers onto the retry message: carry the replay id over, so the
     # message dead-lettered at the end of a replayed run names the replay it came from.
     replay_id = _replay_id(task.request)
     headers = {REPLAY_HEADER: replay_id} if replay_id else None
-    retry = task.retry(exc=exc, countdown=countdown, max_retries=settings.scan_max_attempts, headers=headers)
+    retry = task.retry(exc=exc, countdown=decision.delay, max_retries=policy.max_attempts, headers=headers)
     return cast(Exception, retry)
 
 
@@ -69,7 +76,7 @@ def _skip_duplicate_replay(task: Any, scan_id: uuid.UUID) -> bool:
     replay_id = _replay_id(task.request)
     if replay_id is None:
         return False
-    runtime = worker_context(task.app).scans
+    runtime = worker_runtime(task.app)
     if pipeline.reopen_for_replay(runtime, scan_id, replay_id):
         return False
     redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
@@ -81,33 +88,27 @@ def _skip_duplicate_replay(task: Any, scan_id: uuid.UUID) -> bool:
     return False
 
 
-@shared_task(bind=True, name="scans.analyse", ignore_result=True)
+@shared_task(bind=True, name=TaskName.scan_analyse.value, ignore_result=True)
 def analyse(self: Any, scan_id: str) -> str:
     sid = uuid.UUID(scan_id)
-    runtime = worker_context(self.app).scans
+    runtime = worker_runtime(self.app)
     if _skip_duplicate_replay(self, sid):
         return pipeline.Next.stop.value
     try:
         step = pipeline.analyse(runtime, sid)
-    except TransientAnalyserError as exc:
-        raise _retry_or_reject(self, sid, exc.code, exc) from None
-    except PermanentAnalyserError as exc:
-        raise _give_up(self, sid, exc.code, exc.message) from None
     except Exception as exc:
-        log.exception("scan %s: analyse crashed", sid)
-        raise _retry_or_reject(self, sid, "internal_error", exc) from None
+        raise _handle_failure(self, sid, exc) from None
     if step is pipeline.Next.post:
         post.apply_async(args=[scan_id], queue=SCAN_POST_QUEUE, routing_key=SCAN_POST_QUEUE)
     return step.value
 
 
-@shared_task(bind=True, name="scans.post", ignore_result=True)
+@shared_task(bind=True, name=TaskName.scan_post.value, ignore_result=True)
 def post(self: Any, scan_id: str) -> bool:
     sid = uuid.UUID(scan_id)
     if _skip_duplicate_replay(self, sid):
         return False
     try:
-        return pipeline.post(worker_context(self.app).scans, sid)
+        return pipeline.post(worker_runtime(self.app), sid)
     except Exception as exc:
-        log.exception("scan %s: post crashed", sid)
-        raise _retry_or_reject(self, sid, "internal_error", exc) from None
+        raise _handle_failure(self, sid, exc) from None

@@ -7,8 +7,10 @@ import socket
 
 from celery import shared_task
 
+from api.tasks.names import TaskName
 
-@shared_task(name="waste.ping", ignore_result=False)
+
+@shared_task(name=TaskName.ping.value, ignore_result=False)
 def ping() -> dict[str, object]:
     """Round-trip probe used by health checks and tests: proves a worker consumes the queue."""
     return {"pong": True, "host": socket.gethostname(), "pid": os.getpid()}

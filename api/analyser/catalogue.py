@@ -21,9 +21,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from api.analyser.schema import response_format
+
+if TYPE_CHECKING:
+    from api.knowledge.bundle import KnowledgeBundle
 
 #: What grounding may add to every call (instructions + catalogue + schema), in o200k tokens.
 #: Why this number: docs/knowledge-base.md, "The prompt catalogue".
@@ -35,7 +38,7 @@ _ALNUM = re.compile(r"[A-Za-z0-9]")
 _PER_HANGUL, _PER_ALNUM, _PER_OTHER = 1.16, 0.15, 0.53
 
 
-def catalogue_lines(bundle: Any) -> list[str]:
+def catalogue_lines(bundle: KnowledgeBundle) -> list[str]:
     """One line per category that has items, in the bundle's category order."""
     lines = []
     for category_id in bundle.category_ids():
@@ -45,7 +48,7 @@ def catalogue_lines(bundle: Any) -> list[str]:
     return lines
 
 
-def catalogue_text(bundle: Any) -> str:
+def catalogue_text(bundle: KnowledgeBundle) -> str:
     return "\n".join(catalogue_lines(bundle))
 
 
@@ -57,7 +60,7 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(hangul * _PER_HANGUL + alnum * _PER_ALNUM + other * _PER_OTHER)
 
 
-def grounding_parts(bundle: Any, instructions: str) -> dict[str, str]:
+def grounding_parts(bundle: KnowledgeBundle, instructions: str) -> dict[str, str]:
     """The texts every call carries for grounding; the schema as the compact JSON the SDK sends."""
     schema = response_format({i.id for i in bundle.items}, bundle.category_ids())
     return {

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from api.analyser.base import Analyser
 from api.settings import Settings
 
+if TYPE_CHECKING:
+    from api.knowledge.bundle import KnowledgeBundle
 
-def make_analyser(settings: Settings, bundle: Any) -> Analyser:
+
+def make_analyser(settings: Settings, bundle: KnowledgeBundle) -> Analyser:
     name = settings.effective_analyser
     if name == "offline":
         from api.analyser.offline import OfflineAnalyser

@@ -5,9 +5,12 @@ It cannot see the photo, so confidence stays low and the summary says it ran off
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from api.analyser.base import Analysis, DetectedItem
+
+if TYPE_CHECKING:
+    from api.knowledge.bundle import KnowledgeBundle
 
 OFFLINE_MODEL = "offline-kb-match"
 MAX_CONFIDENCE = 0.4
@@ -16,7 +19,7 @@ MAX_CONFIDENCE = 0.4
 class OfflineAnalyser:
     name = "offline"
 
-    def __init__(self, bundle: Any) -> None:
+    def __init__(self, bundle: KnowledgeBundle) -> None:
         self.bundle = bundle
 
     def analyse(self, *, image: bytes, content_type: str, note: str | None) -> Analysis:

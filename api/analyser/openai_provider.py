@@ -7,12 +7,15 @@ multiplied by the SDK's own attempts. SDK errors are mapped to transient/permane
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from api.analyser.base import Analysis, PermanentAnalyserError, TransientAnalyserError
 from api.analyser.catalogue import catalogue_text
 from api.analyser.schema import SchemaViolation, parse_response, response_format
 from api.settings import Settings
+
+if TYPE_CHECKING:
+    from api.knowledge.bundle import KnowledgeBundle
 
 SYSTEM_PROMPT = (
     "You identify household waste in a photo for Korean separate-collection rules. "
@@ -55,7 +58,7 @@ def _map_sdk_error(exc: Exception) -> Exception:
 
 
 class OpenAIAnalyser:
-    def __init__(self, settings: Settings, bundle: Any, *, name: str = "openai") -> None:
+    def __init__(self, settings: Settings, bundle: KnowledgeBundle, *, name: str = "openai") -> None:
         from openai import OpenAI
 
         self.name = name

@@ -20,6 +20,7 @@ from api.auth.sessions import is_session_active
 from api.auth.state import PendingLogin, new_pkce_pair, new_state, state_store
 from api.auth.tokens import InvalidToken, decode_token
 from api.deps import ContextDep, SessionDep, SettingsDep
+from api.domain_errors import DomainError
 from api.errors import ApiError, ErrorBody, error_responses
 from api.ratelimit import login_rate_limit, token_rate_limit
 from api.settings import Settings
@@ -171,7 +172,7 @@ def oauth_callback(
             client=client_info(request, pending.device_id),
             flow="web",
         )
-    except ApiError as exc:
+    except (ApiError, DomainError) as exc:
         record_failure(session, provider=provider, flow="web", client=client_info(request), code=exc.code)
         if origin is None:
             raise

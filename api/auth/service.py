@@ -19,7 +19,7 @@ from api.auth.models import LoginAudit, SocialAccount
 from api.auth.providers.base import ProviderProfile
 from api.auth.sessions import ClientInfo, IssuedTokens, start_session
 from api.db import utcnow
-from api.errors import ApiError
+from api.domain_errors import Conflict
 from api.settings import Settings
 from api.users.models import User
 from api.users.schemas import RESERVED_NICKNAMES
@@ -49,8 +49,7 @@ def _link_or_create(
     ).first()
     if account is not None:
         if link_to is not None and account.user_id != link_to:
-            raise ApiError(
-                409,
+            raise Conflict(
                 f"this {profile.provider} account is already linked to another user",
                 code="account_already_linked",
             )
@@ -118,9 +117,7 @@ def login(
             session.rollback()
             log.info("concurrent login of %s account, retrying (attempt %d)", profile.provider, attempt + 1)
             if attempt == _ATTEMPTS - 1:
-                raise ApiError(
-                    409, "concurrent login conflict, please retry", code="login_conflict"
-                ) from None
+                raise Conflict("concurrent login conflict, please retry", code="login_conflict") from None
         except BaseException:
             session.rollback()
             raise

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.models import OAuthStateRow
 from api.db import utcnow
-from api.errors import ApiError
+from api.domain_errors import Unavailable
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -87,9 +87,9 @@ class RedisStateStore:
         return PendingLogin(**json.loads(raw)) if raw else None
 
 
-def _store_down(exc: Exception) -> ApiError:
-    return ApiError(
-        503, f"login state store (Redis) is unavailable: {type(exc).__name__}", code="state_store_down"
+def _store_down(exc: Exception) -> Unavailable:
+    return Unavailable(
+        f"login state store (Redis) is unavailable: {type(exc).__name__}", code="state_store_down"
     )
 
 

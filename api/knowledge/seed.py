@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from api.db import session_scope
 from api.knowledge.bundle import KnowledgeBundle
 from api.knowledge.loader import load_bundle
+from api.knowledge.models import KbCategory, KbItem
 from api.knowledge.search import search_terms
-from api.recycling.models import KbCategory, KbItem
 
 if TYPE_CHECKING:
     from api.context import AppContext

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 
-from api.deps import ContextDep, SessionDep, SettingsDep
+from api.deps import KakaoDep, SessionDep, SettingsDep
 from api.errors import error_responses
 from api.locations import service
 from api.locations.categories import CATEGORY_IDS, PointType
@@ -56,7 +56,7 @@ def _check_caps(
 def nearby(
     *,
     session: SessionDep,
-    context: ContextDep,
+    kakao: KakaoDep,
     settings: SettingsDep,
     lat: Lat,
     lng: Lng,
@@ -86,19 +86,14 @@ def nearby(
         lat=lat, lng=lng, radius_m=radius, limit=limit, types=tuple(point_types or ()), category=category,
         open_now=open_now,
     )  # fmt: skip
-    kakao = service.kakao_client(settings, context.redis)
-    try:
-        return service.nearby(session=session, settings=settings, query=query, kakao=kakao)
-    finally:
-        if kakao is not None:
-            kakao.close()
+    return service.nearby(session=session, settings=settings, query=query, kakao=kakao)
 
 
 @router.get("/search", response_model=PointsOut, responses=error_responses(422))
 def search(
     *,
     session: SessionDep,
-    context: ContextDep,
+    kakao: KakaoDep,
     settings: SettingsDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="Place name or address")],
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
@@ -113,18 +108,6 @@ def search(
         raise _invalid(missing, "lat and lng must be given together", None)
     if not q.strip():
         raise _invalid("q", "must not be blank", q)
-    kakao = service.kakao_client(settings, context.redis)
-    try:
-        return service.search(
-            session=session,
-            settings=settings,
-            q=q,
-            lat=lat,
-            lng=lng,
-            radius_m=radius,
-            limit=limit,
-            kakao=kakao,
-        )
-    finally:
-        if kakao is not None:
-            kakao.close()
+    return service.search(
+        session=session, settings=settings, q=q, lat=lat, lng=lng, radius_m=radius, limit=limit, kakao=kakao
+    )

@@ -6,22 +6,18 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from api.db import utcnow
+from api.kakao import KakaoError, KakaoLocalClient, KakaoPlace
 from api.locations import repository
 from api.locations.categories import ALWAYS_OPEN_TYPES, DEFAULT_CATEGORIES, PointType
 from api.locations.geo import haversine_m, in_korea
 from api.locations.hours import is_open
-from api.locations.kakao import KakaoError, KakaoLocalClient, KakaoPlace
 from api.locations.models import CollectionPoint
 from api.locations.schemas import PointOut, PointsOut
 from api.settings import Settings
-
-if TYPE_CHECKING:
-    from redis import Redis
 
 log = logging.getLogger(__name__)
 
@@ -117,17 +113,6 @@ def merge(database: list[PointOut], extra: list[PointOut], *, limit: int) -> lis
             merged.append(place)
     merged.sort(key=lambda p: p.distance_m)
     return merged[:limit]
-
-
-def kakao_client(settings: Settings, redis: Redis | None) -> KakaoLocalClient | None:
-    """A client when `WASTE_KAKAO_REST_API_KEY` is set (responses cached in Redis when available)."""
-    if settings.kakao_rest_api_key is None:
-        return None
-    return KakaoLocalClient(
-        base_url=settings.kakao_local_base_url, api_key=settings.kakao_rest_api_key.get_secret_value(),
-        timeout=settings.kakao_timeout_seconds, cache=redis, cache_prefix=settings.redis_prefix,
-        cache_ttl=settings.locations_cache_ttl_seconds,
-    )  # fmt: skip
 
 
 def _kakao_request(query: NearbyQuery) -> tuple[str, PointType]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.knowledge.models import KbCategory, KbItem
 from api.knowledge.search import match_score, normalize_query
-from api.recycling.models import KbCategory, KbItem
 
 
 @dataclass(frozen=True)

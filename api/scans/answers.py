@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.db import utcnow
-from api.errors import ApiError
+from api.domain_errors import Conflict, InvalidInput
 from api.knowledge.attributes import VALUES, Attribute
 from api.scans.models import Scan, ScanFeedback
 from api.scans.pipeline import ground_scan
 from api.scans.runtime import ScanRuntime
+from api.scans.status import ScanStatus
 
 MIN_TEXT_MATCH = 0.2  # the weakest bundle tier: the name occurs inside the text
 
@@ -25,14 +26,15 @@ MIN_TEXT_MATCH = 0.2  # the weakest bundle tier: the name occurs inside the text
 def _item_from_text(runtime: ScanRuntime, text: str) -> str:
     hits = runtime.bundle.search(text, 1)
     if not hits or hits[0][1] < MIN_TEXT_MATCH:
-        raise ApiError(422, f"no knowledge-base item matches {text!r}; send item_id instead",
-                       code="unknown_item")  # fmt: skip
+        raise InvalidInput(
+            f"no knowledge-base item matches {text!r}; send item_id instead", code="unknown_item"
+        )
     return str(hits[0][0].id)
 
 
 def _check_item(runtime: ScanRuntime, item_id: str) -> str:
     if runtime.bundle.item(item_id) is None:
-        raise ApiError(422, f"item_id {item_id!r} is not a knowledge-base item", code="unknown_item")
+        raise InvalidInput(f"item_id {item_id!r} is not a knowledge-base item", code="unknown_item")
     return item_id
 
 
@@ -41,12 +43,13 @@ def _check_attribute(attribute: str, value: str | None) -> tuple[str, str]:
         known = Attribute(attribute)
     except ValueError:
         names = ", ".join(a.value for a in Attribute)
-        raise ApiError(
-            422, f"attribute {attribute!r} is not one of {names}", code="unknown_attribute"
+        raise InvalidInput(
+            f"attribute {attribute!r} is not one of {names}", code="unknown_attribute"
         ) from None
     if value not in VALUES[known]:
-        raise ApiError(422, f"value for {attribute} must be one of {', '.join(VALUES[known])}",
-                       code="invalid_answer")  # fmt: skip
+        raise InvalidInput(
+            f"value for {attribute} must be one of {', '.join(VALUES[known])}", code="invalid_answer"
+        )
     return known.value, value
 
 
@@ -56,21 +59,23 @@ def answer_scan(
     text: str | None = None, comment: str | None = None,
 ) -> Scan:  # fmt: skip
     """Validate the answer, append it to the scan's answer log and store the re-grounded result."""
-    if scan.status != "done" or not scan.result or scan.analysis is None:
-        raise ApiError(409, "the scan has no result yet; answer once it is done", code="scan_not_done")
+    if scan.status != ScanStatus.done or not scan.result or scan.analysis is None:
+        raise Conflict("the scan has no result yet; answer once it is done", code="scan_not_done")
     items = scan.result.get("items") or []
     if not 0 <= item_index < len(items):
-        raise ApiError(422, f"item_index {item_index} is out of range (the scan has {len(items)} items)",
-                       code="invalid_item_index")  # fmt: skip
+        raise InvalidInput(
+            f"item_index {item_index} is out of range (the scan has {len(items)} items)",
+            code="invalid_item_index",
+        )
     given = sum(x is not None for x in (attribute, item_id, text))
     if given != 1:
-        raise ApiError(422, "send exactly one of attribute+value, item_id or text", code="invalid_answer")
+        raise InvalidInput("send exactly one of attribute+value, item_id or text", code="invalid_answer")
     entry: dict[str, Any] = {"index": item_index, "at": utcnow().isoformat()}
     if attribute is not None:
         entry["attribute"], entry["value"] = _check_attribute(attribute, value)
     else:
         if item_id == "other":
-            raise ApiError(422, "tell us what it is: send text with its name", code="invalid_answer")
+            raise InvalidInput("tell us what it is: send text with its name", code="invalid_answer")
         chosen = _check_item(runtime, item_id) if item_id else _item_from_text(runtime, text or "")
         entry["item_id"] = chosen
         predicted = items[item_index].get("kb_item_id")

@@ -1,6 +1,6 @@
 """Erasing a deleted user's scans: rows (scans, stage events, feedback, uploads) and stored images.
 
-Runs inside the account-deletion transaction (`api.users.erasure`). The rows go first and are
+Runs inside the account-deletion transaction (`api.account.erasure`). The rows go first and are
 flushed; then every stored object of the user (scan images, the original uploads, uploads that
 were never used) is deleted through the `Storage` protocol (local directory or S3). Storage
 deletions cannot be rolled back, so the order matters:
@@ -22,9 +22,9 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from api.scans.models import Scan, ScanEvent, ScanFeedback
+from api.storage import Storage
 from api.uploads.erasure import erasure_storage_unavailable
 from api.uploads.models import Upload
-from api.uploads.storage import Storage
 
 log = logging.getLogger(__name__)
 

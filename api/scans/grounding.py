@@ -16,11 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from api.analyser.base import Analysis, DetectedItem
 from api.knowledge.attributes import QUESTIONS, UNKNOWN, VALUES, Attribute
 from api.knowledge.text import Bilingual, split
+
+if TYPE_CHECKING:
+    from api.knowledge.bundle import KnowledgeBundle
+    from api.knowledge.schema import Item
 
 DEFAULT_THRESHOLD = 0.6
 OFFLINE_THRESHOLD = 0.28  # the offline matcher scales its scores to <= 0.4: below 0.28 = a weak match
@@ -44,11 +48,11 @@ class Guidance:
     hazard: str | None
 
 
-def _base(item: Any) -> Guidance:
+def _base(item: Item) -> Guidance:
     return Guidance(item.category_id, item.bin, tuple(item.steps), tuple(item.mistakes), item.hazard)
 
 
-def resolve(item: Any, attributes: dict[str, str]) -> Guidance:
+def resolve(item: Item, attributes: dict[str, str]) -> Guidance:
     """The first condition whose `when` all match the attributes, else the item's own guidance."""
     for condition in item.conditions:
         if all(attributes.get(str(a)) == v for a, v in condition.when.items()):
@@ -59,7 +63,7 @@ def resolve(item: Any, attributes: dict[str, str]) -> Guidance:
     return _base(item)
 
 
-def open_attribute(item: Any, attributes: dict[str, str]) -> Attribute | None:
+def open_attribute(item: Item, attributes: dict[str, str]) -> Attribute | None:
     """The first unobserved attribute whose possible values lead to different bins, if any."""
     seen: list[Attribute] = []
     for condition in item.conditions:
@@ -73,7 +77,7 @@ def open_attribute(item: Any, attributes: dict[str, str]) -> Attribute | None:
     return None
 
 
-def match_item(bundle: Any, detected: DetectedItem) -> Any | None:
+def match_item(bundle: KnowledgeBundle, detected: DetectedItem) -> Item | None:
     """The item the model named; else a strong label match. The category guess never decides."""
     if detected.kb_item_id:
         found = bundle.item(detected.kb_item_id)
@@ -89,13 +93,13 @@ def _bilingual(texts: Iterable[str]) -> list[Bilingual]:
     return [split(text) for text in texts]
 
 
-def _name(item: Any) -> Bilingual:
+def _name(item: Item) -> Bilingual:
     return {"ko": item.name_ko, "en": item.name_en}
 
 
-def _alternatives(bundle: Any, detected: DetectedItem, exclude: str | None) -> list[Any]:
+def _alternatives(bundle: KnowledgeBundle, detected: DetectedItem, exclude: str | None) -> list[Item]:
     """Other items the object may be: label search first, then the guessed category's items."""
-    found: list[Any] = []
+    found: list[Item] = []
     for item, _score in bundle.search(detected.label, 8) if detected.label else []:
         if item.id != exclude and item not in found:
             found.append(item)
@@ -104,12 +108,12 @@ def _alternatives(bundle: Any, detected: DetectedItem, exclude: str | None) -> l
     return found[:MAX_ALTERNATIVES]
 
 
-def _alternative_out(item: Any) -> dict[str, Any]:
+def _alternative_out(item: Item) -> dict[str, Any]:
     return {"kb_item_id": item.id, "name": _name(item), "category_id": item.category_id,
             "bin": split(resolve(item, {}).bin)}  # fmt: skip
 
 
-def _item_question(item: Any | None, alternatives: list[Any]) -> dict[str, Any]:
+def _item_question(item: Item | None, alternatives: list[Item]) -> dict[str, Any]:
     if item is not None:
         text = {"ko": f"이것이 '{item.name_ko}'인가요?", "en": f"Is this a {item.name_en.lower()}?"}
         candidates = [item, *alternatives]
@@ -117,13 +121,15 @@ def _item_question(item: Any | None, alternatives: list[Any]) -> dict[str, Any]:
         text = {"ko": "무엇인지 확실하지 않아요. 어떤 물건인가요?",
                 "en": "We are not sure what this is. Which is it?"}  # fmt: skip
         candidates = alternatives
-    answers = [{"value": c.id, "label": _name(c), "bin": split(resolve(c, {}).bin)} for c in candidates]
+    answers: list[dict[str, Any]] = [
+        {"value": c.id, "label": _name(c), "bin": split(resolve(c, {}).bin)} for c in candidates
+    ]
     other = {"ko": "다른 물건이에요 (이름을 알려 주세요)", "en": "Something else (tell us its name)"}
     answers.append({"value": "other", "label": other, "bin": None})
     return {"kind": "item", "attribute": None, "text": text, "answers": answers}
 
 
-def _attribute_question(item: Any, attribute: Attribute, attributes: dict[str, str]) -> dict[str, Any]:
+def _attribute_question(item: Item, attribute: Attribute, attributes: dict[str, str]) -> dict[str, Any]:
     question = QUESTIONS[attribute]
     answers = []
     for value in VALUES[attribute]:
@@ -139,7 +145,7 @@ def _threshold(analysis: Analysis, threshold: float) -> float:
 
 
 def _localise(
-    bundle: Any, item: Any, guidance: Guidance, region: dict[str, str] | None
+    bundle: KnowledgeBundle, item: Item, guidance: Guidance, region: dict[str, str] | None
 ) -> tuple[Guidance, Any]:
     """The district's rule for the item, when the scan's region has one (`regions.yaml`)."""
     where = region or {}
@@ -155,7 +161,7 @@ def _localise(
 
 
 def ground_item(
-    bundle: Any, detected: DetectedItem, *, threshold: float = DEFAULT_THRESHOLD,
+    bundle: KnowledgeBundle, detected: DetectedItem, *, threshold: float = DEFAULT_THRESHOLD,
     answers: dict[str, str] | None = None, region: dict[str, str] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """One detected object as stored in the result. `answers` holds the user's replies for it:
@@ -227,7 +233,7 @@ def answers_by_item(answers: list[dict[str, Any]]) -> dict[int, dict[str, str]]:
 
 
 def build_result(
-    bundle: Any, analysis: Analysis, *, nearby: NearbyLookup | None, cached: bool,
+    bundle: KnowledgeBundle, analysis: Analysis, *, nearby: NearbyLookup | None, cached: bool,
     threshold: float = DEFAULT_THRESHOLD, answers: list[dict[str, Any]] | None = None,
     region: dict[str, str] | None = None,
 ) -> dict[str, Any]:  # fmt: skip

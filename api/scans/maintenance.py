@@ -8,10 +8,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import session_scope, utcnow
-from api.scans.models import PENDING_STATUSES, Scan, ScanDailyStat
-from api.scans.runtime import ScanRuntime
+from api.scans.models import Scan, ScanDailyStat
+from api.scans.status import PENDING_STATUSES, ScanStatus
+from api.settings import Settings
+from api.storage import Storage
 from api.uploads.models import Upload
 
 log = logging.getLogger(__name__)
@@ -20,41 +23,48 @@ PURGED = ""
 BATCH = 500
 
 
-def purge_expired(runtime: ScanRuntime, now: datetime | None = None) -> dict[str, int]:
+def purge_expired(
+    *,
+    session_factory: sessionmaker[Session],
+    storage: Storage,
+    settings: Settings,
+    now: datetime | None = None,
+) -> dict[str, int]:
     """Delete unconfirmed uploads past the upload retention, and scan images past the image retention."""
     now = now or utcnow()
-    settings = runtime.settings
     upload_cutoff = now - timedelta(hours=settings.upload_retention_hours)
     image_cutoff = now - timedelta(days=settings.image_retention_days)
     counts = {"uploads": 0, "images": 0}
-    with session_scope(runtime.context.session_factory) as session:
+    with session_scope(session_factory) as session:
         uploads = session.scalars(
             select(Upload)
             .where(Upload.confirmed_at.is_(None), Upload.created_at < upload_cutoff)
             .limit(BATCH)
         ).all()
         for upload in uploads:
-            runtime.storage.delete(upload.key)
+            storage.delete(upload.key)
             session.delete(upload)
             counts["uploads"] += 1
         scans = session.scalars(
             select(Scan).where(Scan.created_at < image_cutoff, Scan.image_key != PURGED).limit(BATCH)
         ).all()
         for scan in scans:
-            runtime.storage.delete(scan.image_key)
+            storage.delete(scan.image_key)
             if scan.upload_key:
-                runtime.storage.delete(scan.upload_key)
+                storage.delete(scan.upload_key)
             scan.image_key = PURGED
             counts["images"] += 1
     return counts
 
 
-def find_stuck(runtime: ScanRuntime, now: datetime | None = None) -> list[tuple[uuid.UUID, str]]:
+def find_stuck(
+    *, session_factory: sessionmaker[Session], settings: Settings, now: datetime | None = None
+) -> list[tuple[uuid.UUID, str]]:
     """Scans pending longer than `scan_stuck_minutes`; their clock is reset so each sweep sends once."""
     now = now or utcnow()
-    cutoff = now - timedelta(minutes=runtime.settings.scan_stuck_minutes)
+    cutoff = now - timedelta(minutes=settings.scan_stuck_minutes)
     stuck: list[tuple[uuid.UUID, str]] = []
-    with session_scope(runtime.context.session_factory) as session:
+    with session_scope(session_factory) as session:
         rows = session.scalars(
             select(Scan).where(Scan.status.in_(PENDING_STATUSES), Scan.updated_at < cutoff).limit(BATCH)
         ).all()
@@ -64,14 +74,20 @@ def find_stuck(runtime: ScanRuntime, now: datetime | None = None) -> list[tuple[
     return stuck
 
 
-def claim_if_stuck(runtime: ScanRuntime, scan_id: uuid.UUID, now: datetime | None = None) -> bool:
+def claim_if_stuck(
+    scan_id: uuid.UUID,
+    *,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    now: datetime | None = None,
+) -> bool:
     """Atomically reset the clock of one stuck scan; True for exactly one caller when it was stuck.
 
     The embedded profile has no beat: a poll of a scan orphaned by an API restart re-runs it.
     """
     now = now or utcnow()
-    cutoff = now - timedelta(minutes=runtime.settings.scan_stuck_minutes)
-    with session_scope(runtime.context.session_factory) as session:
+    cutoff = now - timedelta(minutes=settings.scan_stuck_minutes)
+    with session_scope(session_factory) as session:
         result = session.execute(
             update(Scan)
             .where(Scan.id == scan_id, Scan.status.in_(PENDING_STATUSES), Scan.updated_at < cutoff)
@@ -80,16 +96,16 @@ def claim_if_stuck(runtime: ScanRuntime, scan_id: uuid.UUID, now: datetime | Non
         return bool(getattr(result, "rowcount", 0))
 
 
-def aggregate_daily(runtime: ScanRuntime, day: date) -> ScanDailyStat:
+def aggregate_daily(day: date, *, session_factory: sessionmaker[Session]) -> ScanDailyStat:
     """Upsert the counters of one Korean calendar day (idempotent: recomputed from the scans)."""
     start = datetime(day.year, day.month, day.day, tzinfo=STATS_TZ)
     end = start + timedelta(days=1)
-    with session_scope(runtime.context.session_factory) as session:
+    with session_scope(session_factory) as session:
         row = session.execute(
             select(
                 func.count(),
-                func.coalesce(func.sum(case((Scan.status == "done", 1), else_=0)), 0),
-                func.coalesce(func.sum(case((Scan.status == "failed", 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Scan.status == ScanStatus.done, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((Scan.status == ScanStatus.failed, 1), else_=0)), 0),
                 func.coalesce(func.sum(case((Scan.cached_from.is_not(None), 1), else_=0)), 0),
                 func.coalesce(func.sum(Scan.prompt_tokens), 0),
                 func.coalesce(func.sum(Scan.completion_tokens), 0),

@@ -10,9 +10,7 @@ from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import GUID, Base, UTCDateTime, utcnow
-
-PENDING_STATUSES = ("queued", "analysing", "grounding")
-FINAL_STATUSES = ("done", "failed")
+from api.scans.status import ScanStatus
 
 
 class Scan(Base):
@@ -26,7 +24,7 @@ class Scan(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(GUID(), primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(GUID(), ForeignKey("users.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[str] = mapped_column(String(20), default=ScanStatus.queued.value)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), default=None)
     upload_key: Mapped[str | None] = mapped_column(String(300), default=None)
     image_key: Mapped[str] = mapped_column(String(300))

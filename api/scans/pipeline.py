@@ -9,7 +9,6 @@ and a `post` on a finished scan does nothing, so a scan completes exactly once.
 from __future__ import annotations
 
 import logging
-import random
 import uuid
 from datetime import timedelta
 from enum import StrEnum
@@ -23,12 +22,14 @@ from sqlalchemy.orm import Session
 from api.analyser.base import Analysis, PermanentAnalyserError
 from api.analyser.offline import OFFLINE_MODEL
 from api.db import session_scope, utcnow
+from api.kakao import KakaoError
 from api.scans.grounding import build_result
-from api.scans.models import FINAL_STATUSES, Scan, ScanEvent
+from api.scans.models import Scan, ScanEvent
 from api.scans.nearby import nearest_points
+from api.scans.policy import ScanPolicy
 from api.scans.runtime import ScanRuntime
-from api.settings import Settings
-from api.telemetry import Stage, seconds_since
+from api.scans.status import FINAL_STATUSES, ScanStatus
+from api.telemetry import seconds_since
 from api.uploads.models import Upload
 
 log = logging.getLogger(__name__)
@@ -53,14 +54,6 @@ def record_event(session: Session, scan: Scan, stage: str, detail: str | None = 
     )
 
 
-def backoff_seconds(settings: Settings, attempt: int) -> float:
-    """Exponential backoff with full jitter: uniform(0.5, 1) x min(max, base x 2^(attempt-1))."""
-    ceiling = min(
-        settings.scan_retry_max_seconds, settings.scan_retry_base_seconds * 2 ** max(0, attempt - 1)
-    )
-    return float(ceiling) * random.uniform(0.5, 1.0)
-
-
 def _cached_analysis(session: Session, runtime: ScanRuntime, scan: Scan) -> Scan | None:
     """An earlier model analysis of the identical image (content hash) within the TTL."""
     ttl = runtime.settings.scan_cache_ttl_seconds
@@ -72,7 +65,7 @@ def _cached_analysis(session: Session, runtime: ScanRuntime, scan: Scan) -> Scan
         select(Scan)
         .where(
             Scan.image_sha256 == scan.image_sha256,
-            Scan.status == "done",
+            Scan.status == ScanStatus.done,
             Scan.id != scan.id,
             Scan.cached_from.is_(None),
             Scan.finished_at >= since,
@@ -85,7 +78,7 @@ def _cached_analysis(session: Session, runtime: ScanRuntime, scan: Scan) -> Scan
 
 def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
     """Stage 1. Raises Transient/PermanentAnalyserError from the analyser."""
-    factory = runtime.context.session_factory
+    factory = runtime.session_factory
     with session_scope(factory) as session:
         scan = session.get(Scan, scan_id)
         if scan is None or scan.status in FINAL_STATUSES:
@@ -97,31 +90,31 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
             scan.analysis = dict(cached.analysis)
             scan.cached_from = cached.id
             scan.model = cached.model
-            scan.status = "grounding"
+            scan.status = ScanStatus.grounding
             scan.updated_at = utcnow()
-            record_event(session, scan, "analysing", "reused the analysis of an identical image")
-            record_event(session, scan, "grounding")
-            runtime.context.telemetry.cache_hits.inc()
-            runtime.context.telemetry.stage_done(Stage.queued, seconds_since(scan.created_at))
+            record_event(session, scan, ScanStatus.analysing, "reused the analysis of an identical image")
+            record_event(session, scan, ScanStatus.grounding)
+            runtime.telemetry.cache_hits.inc()
+            runtime.telemetry.stage_done(ScanStatus.queued, seconds_since(scan.created_at))
             return Next.post
-        if scan.attempts >= runtime.settings.scan_max_attempts:
+        if scan.attempts >= ScanPolicy.from_settings(runtime.settings).max_attempts:
             # Redelivered again and again (a worker dying on this scan): a poison message, stop the loop.
             raise PermanentAnalyserError(
                 "too_many_attempts", f"analysis started {scan.attempts} times without finishing"
             )
         if scan.attempts == 0 and not scan.replays:
-            runtime.context.telemetry.stage_done(Stage.queued, seconds_since(scan.created_at))
-        scan.status = "analysing"
+            runtime.telemetry.stage_done(ScanStatus.queued, seconds_since(scan.created_at))
+        scan.status = ScanStatus.analysing
         scan.attempts += 1
         scan.updated_at = utcnow()
-        record_event(session, scan, "analysing")
+        record_event(session, scan, ScanStatus.analysing)
         image_key, note = scan.image_key, scan.note
     image = runtime.storage.get(image_key)
     if image is None:
         raise PermanentAnalyserError("image_missing", f"the stored image {image_key} is gone")
     analyser = runtime.analyser
     analysing_started = utcnow()
-    with runtime.context.telemetry.llm_call(analyser.name, getattr(analyser, "model", analyser.name)) as got:
+    with runtime.telemetry.llm_call(analyser.name, getattr(analyser, "model", analyser.name)) as got:
         analysis = analyser.analyse(image=image, content_type="image/jpeg", note=note)
         got.append(analysis)
     with session_scope(factory) as session:
@@ -132,20 +125,17 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
         scan.model = analysis.model
         scan.prompt_tokens = analysis.prompt_tokens
         scan.completion_tokens = analysis.completion_tokens
-        scan.status = "grounding"
+        scan.status = ScanStatus.grounding
         scan.updated_at = utcnow()
-        record_event(session, scan, "grounding")
-    runtime.context.telemetry.stage_done(Stage.analysing, seconds_since(analysing_started))
+        record_event(session, scan, ScanStatus.grounding)
+    runtime.telemetry.stage_done(ScanStatus.analysing, seconds_since(analysing_started))
     return Next.post
 
 
 def scan_region(runtime: ScanRuntime, *, lat: float, lng: float) -> dict[str, str] | None:
     """시도/시군구 of the scan's location via Kakao Local coord2regioncode (cached in Redis by the
     client); None when Kakao is not configured or fails: the national guidance is used then."""
-    from api.locations.kakao import KakaoError
-    from api.locations.service import kakao_client
-
-    client = kakao_client(runtime.settings, runtime.context.redis)
+    client = runtime.kakao()
     if client is None:
         return None
     try:
@@ -185,38 +175,38 @@ def ground_scan(
 
 def post(runtime: ScanRuntime, scan_id: uuid.UUID) -> bool:
     """Stage 2: ground in the knowledge base and finish. Returns False when there was nothing to do."""
-    with session_scope(runtime.context.session_factory) as session:
+    with session_scope(runtime.session_factory) as session:
         scan = session.get(Scan, scan_id, with_for_update=True)
         if scan is None or scan.status in FINAL_STATUSES or scan.analysis is None:
             return False
         grounding_since = scan.updated_at
         scan.result = ground_scan(runtime, session, scan)
-        scan.status = "done"
+        scan.status = ScanStatus.done
         scan.updated_at = scan.finished_at = utcnow()
-        record_event(session, scan, "done")
+        record_event(session, scan, ScanStatus.done)
         created_at = scan.created_at
         if scan.upload_key:
             upload = session.get(Upload, scan.upload_key)
             if upload is not None and upload.confirmed_at is None:
                 upload.confirmed_at = utcnow()
     # Counted once the transaction committed (a failed commit raises and the task retries).
-    runtime.context.telemetry.stage_done(Stage.grounding, seconds_since(grounding_since))
-    runtime.context.telemetry.scan_finished("done", created_at)
+    runtime.telemetry.stage_done(ScanStatus.grounding, seconds_since(grounding_since))
+    runtime.telemetry.scan_finished(ScanStatus.done, created_at)
     return True
 
 
 def mark_failed(runtime: ScanRuntime, scan_id: uuid.UUID, code: str, reason: str) -> None:
-    with session_scope(runtime.context.session_factory) as session:
+    with session_scope(runtime.session_factory) as session:
         scan = session.get(Scan, scan_id)
         if scan is None or scan.status in FINAL_STATUSES:
             return
-        scan.status = "failed"
+        scan.status = ScanStatus.failed
         scan.failure_code = code
         scan.failure_reason = reason[:2000]
         scan.updated_at = scan.finished_at = utcnow()
-        record_event(session, scan, "failed", f"{code}: {reason}"[:500])
+        record_event(session, scan, ScanStatus.failed, f"{code}: {reason}"[:500])
         created_at = scan.created_at
-    runtime.context.telemetry.scan_finished("failed", created_at, code)
+    runtime.telemetry.scan_finished(ScanStatus.failed, created_at, code)
     log.warning("scan %s failed: %s: %s", scan_id, code, reason)
 
 
@@ -229,25 +219,27 @@ def reopen_for_replay(runtime: ScanRuntime, scan_id: uuid.UUID, replay_id: str) 
     id is stored so a second copy of the same replayed message re-opens nothing. Row-locked, so two
     copies delivered at once cannot both re-open it.
     """
-    with session_scope(runtime.context.session_factory) as session:
+    with session_scope(runtime.session_factory) as session:
         scan = session.get(Scan, scan_id, with_for_update=True)
-        if scan is None or scan.status != "failed" or scan.replay_id == replay_id:
+        if scan is None or scan.status != ScanStatus.failed or scan.replay_id == replay_id:
             return False
         previous = f"{scan.failure_code}: {scan.failure_reason}"
-        scan.status = "queued"
+        scan.status = ScanStatus.queued
         scan.failure_code = scan.failure_reason = None
         scan.finished_at = None
         scan.attempts = 0
         scan.replays = (scan.replays or 0) + 1
         scan.replay_id = replay_id
         scan.updated_at = utcnow()
-        record_event(session, scan, "queued", f"replayed from the dead-letter queue after {previous}"[:500])
+        record_event(
+            session, scan, ScanStatus.queued, f"replayed from the dead-letter queue after {previous}"[:500]
+        )
     log.info("scan %s re-opened by dead-letter replay %s", scan_id, replay_id)
     return True
 
 
 def is_duplicate_replay(runtime: ScanRuntime, scan_id: uuid.UUID, replay_id: str) -> bool:
     """True when the scan was already re-opened by this replay id (another copy of the message)."""
-    with session_scope(runtime.context.session_factory) as session:
+    with session_scope(runtime.session_factory) as session:
         scan = session.get(Scan, scan_id)
         return scan is not None and scan.replay_id == replay_id

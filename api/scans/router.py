@@ -18,13 +18,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import UploadFile
 
 from api.auth.deps import CurrentUser
-from api.deps import ContextDep, SessionDep
+from api.auth.limits import scan_rate_limit
+from api.deps import ContextDep, DispatcherDep, SessionDep, SettingsDep, StorageDep
 from api.errors import ApiError, error_responses
 from api.http.text import check_form_text
-from api.ratelimit import scan_rate_limit
 from api.scans import answers, maintenance, service
 from api.scans.coaching import negotiate, render_result
-from api.scans.models import FINAL_STATUSES, Scan
+from api.scans.models import Scan
+from api.scans.runtime import ScanRuntimeDep
 from api.scans.schemas import (
     AnswerCreate,
     FeedbackCreate,
@@ -37,6 +38,7 @@ from api.scans.schemas import (
     ScanResult,
     ScanSummary,
 )
+from api.scans.status import FINAL_STATUSES, ScanStatus
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/scans", tags=["scans"])
@@ -122,20 +124,22 @@ def _urls(request: Request, scan_id: uuid.UUID) -> tuple[str, str]:
     responses=error_responses(401, 403, 404, 409, 413, 415, 422, 429),
     dependencies=scan_rate_limit,
 )
-async def create_scan(
+async def create_scan(  # noqa: PLR0917 (FastAPI dependencies are positional parameters)
     request: Request,
-    context: ContextDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    dispatcher: DispatcherDep,
     session: SessionDep,
     user: CurrentUser,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
     """Queue a scan. The same `Idempotency-Key` returns the same scan."""
-    runtime = context.scans
-    data = await _read_input(request, context.settings.upload_max_bytes)
+    data = await _read_input(request, settings.upload_max_bytes)
     scan, created = await run_in_threadpool(
         service.create_scan,
         session=session,
-        runtime=runtime,
+        storage=storage,
+        settings=settings,
         user_id=user.id,
         data=data,
         idempotency_key=idempotency_key,
@@ -144,7 +148,7 @@ async def create_scan(
         try:
             # Off the event loop: a confirmed publish waits for the broker (a second or two at most when
             # it is down; then the background re-publisher of api.tasks.publisher takes over).
-            await run_in_threadpool(runtime.dispatcher.enqueue_scan, scan.id)
+            await run_in_threadpool(dispatcher.enqueue_scan, scan.id)
         except Exception:
             # Not expected (publish failures are handed over); the scan is stored as queued and the
             # beat sweep re-enqueues stuck scans, so nothing is lost.
@@ -159,7 +163,7 @@ AcceptLanguage = Annotated[str | None, Header(alias="Accept-Language")]
 
 def _scan_out(scan: Scan, lang: str = "ko") -> ScanOut:
     failure = None
-    if scan.status == "failed":
+    if scan.status == ScanStatus.failed:
         failure = ScanFailure(code=scan.failure_code or "failed", reason=scan.failure_reason or "")
     return ScanOut(
         id=scan.id,
@@ -221,9 +225,11 @@ def get_scan(  # noqa: PLR0917 (FastAPI dependencies are positional parameters)
     """
     scan = service.get_owned_scan(session, user.id, scan_id)
     if scan.status not in FINAL_STATUSES:
-        if context.settings.tasks_in_process and maintenance.claim_if_stuck(context.scans, scan.id):
+        if context.settings.tasks_in_process and maintenance.claim_if_stuck(
+            scan.id, session_factory=context.session_factory, settings=context.settings
+        ):
             log.warning("scan %s was orphaned (API restarted?); running it again", scan.id)
-            context.scans.dispatcher.enqueue_scan(scan.id)
+            context.dispatcher.enqueue_scan(scan.id)
         response.status_code = 202
         response.headers["Retry-After"] = "1"
     lang = negotiate(accept_language)
@@ -288,13 +294,13 @@ async def scan_events(
     responses=error_responses(401, 404, 422),
 )
 def add_feedback(
-    scan_id: uuid.UUID, body: FeedbackCreate, context: ContextDep, session: SessionDep, user: CurrentUser
+    scan_id: uuid.UUID, body: FeedbackCreate, runtime: ScanRuntimeDep, session: SessionDep, user: CurrentUser
 ) -> FeedbackOut:
     """Tell us the answer was wrong (or right); stored for review. With `expected_item_id` the scan is
     also re-grounded on that item at once (as `POST /answer` with `item_id` does)."""
     scan = service.get_owned_scan(session, user.id, scan_id)
     feedback = service.add_feedback(
-        session=session, runtime=context.scans, scan=scan, user_id=user.id,
+        session=session, runtime=runtime, scan=scan, user_id=user.id,
         correct=body.correct, expected_category_id=body.expected_category_id, comment=body.comment,
         expected_item_id=body.expected_item_id, item_index=body.item_index,
     )  # fmt: skip
@@ -309,7 +315,7 @@ def add_feedback(
 def answer_question(  # noqa: PLR0917 (FastAPI dependencies are positional parameters)
     scan_id: uuid.UUID,
     body: AnswerCreate,
-    context: ContextDep,
+    runtime: ScanRuntimeDep,
     session: SessionDep,
     user: CurrentUser,
     response: Response,
@@ -320,7 +326,7 @@ def answer_question(  # noqa: PLR0917 (FastAPI dependencies are positional param
     the new result is returned; corrections are kept as labelled feedback."""
     scan = service.get_owned_scan(session, user.id, scan_id)
     scan = answers.answer_scan(
-        session=session, runtime=context.scans, scan=scan, user_id=user.id, item_index=body.item_index,
+        session=session, runtime=runtime, scan=scan, user_id=user.id, item_index=body.item_index,
         attribute=body.attribute, value=body.value, item_id=body.item_id, text=body.text,
     )  # fmt: skip
     lang = negotiate(accept_language)

@@ -1,49 +1,56 @@
-"""Per-process collaborators of the scan feature: storage, knowledge base, analyser, dispatcher.
+"""What the scan pipeline stages work with, named one by one.
 
-Built lazily from an `AppContext` (the API's or a worker's) and closed with it.
+Built from a process's `AppContext` (the API's or a worker's, which own and close the
+collaborators); the stages receive it instead of the context, so what they can reach is exactly
+what is listed here.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.analyser.base import Analyser
-from api.uploads.storage import Storage, make_storage
+from api.context import AppContext
+from api.deps import ContextDep
+from api.kakao import KakaoLocalClient
+from api.knowledge import KnowledgeBundle
+from api.settings import Settings
+from api.storage import Storage
+from api.telemetry import Telemetry
 
-if TYPE_CHECKING:
-    from api.context import AppContext
-    from api.knowledge import KnowledgeBundle
-    from api.tasks.dispatch import Dispatcher
 
-
+@dataclass(frozen=True)
 class ScanRuntime:
-    def __init__(self, context: AppContext) -> None:
-        self.context = context
-        self.settings = context.settings
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    storage: Storage
+    bundle: KnowledgeBundle
+    analyser: Analyser
+    telemetry: Telemetry
+    #: A new Kakao Local client for reverse geocoding (the caller closes it); None when not configured.
+    kakao: Callable[[], KakaoLocalClient | None]
 
-    @cached_property
-    def storage(self) -> Storage:
-        return make_storage(self.settings)
+    @classmethod
+    def from_context(cls, context: AppContext) -> ScanRuntime:
+        return cls(
+            settings=context.settings,
+            session_factory=context.session_factory,
+            storage=context.storage,
+            bundle=context.bundle,
+            analyser=context.analyser,
+            telemetry=context.telemetry,
+            kakao=context.kakao,
+        )
 
-    @cached_property
-    def bundle(self) -> KnowledgeBundle:
-        from api.knowledge import load_bundle
 
-        return load_bundle()
+def get_scan_runtime(context: ContextDep) -> ScanRuntime:
+    return ScanRuntime.from_context(context)
 
-    @cached_property
-    def analyser(self) -> Analyser:
-        from api.analyser.factory import make_analyser
 
-        return make_analyser(self.settings, self.bundle)
-
-    @cached_property
-    def dispatcher(self) -> Dispatcher:
-        from api.tasks.dispatch import make_dispatcher
-
-        return make_dispatcher(self.context)
-
-    def close(self) -> None:
-        if "dispatcher" in self.__dict__:
-            self.dispatcher.close()
+#: For the routes that re-run a pipeline stage (grounding, after an answer or a correction).
+ScanRuntimeDep = Annotated[ScanRuntime, Depends(get_scan_runtime)]

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ScanStatus = Literal["queued", "analysing", "grounding", "done", "failed"]
+from api.scans.status import ScanStatus
 
 
 class ScanCreate(BaseModel):

@@ -16,11 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.db import utcnow
-from api.errors import ApiError
+from api.domain_errors import Conflict, Forbidden, InvalidInput, LimitReached, NotFound, TooLarge
 from api.scans.models import Scan, ScanEvent, ScanFeedback
-from api.scans.pipeline import record_event
+from api.scans.pipeline import ground_scan, record_event
 from api.scans.runtime import ScanRuntime
+from api.scans.status import ScanStatus
 from api.settings import Settings
+from api.storage import Storage
 from api.uploads.images import ALLOWED_FORMATS, process_image
 from api.uploads.models import Upload
 from api.uploads.originals import scrub_original
@@ -41,21 +43,20 @@ class ScanInput:
 
 def validate_input(settings: Settings, data: ScanInput) -> None:
     if (data.upload_key is None) == (data.image is None):
-        raise ApiError(
-            422, "send exactly one of upload_key (JSON) or image (multipart)", code="image_required"
+        raise InvalidInput(
+            "send exactly one of upload_key (JSON) or image (multipart)", code="image_required"
         )
     if data.note is not None and len(data.note) > settings.scan_note_max_chars:
-        raise ApiError(
-            422,
+        raise InvalidInput(
             f"note is {len(data.note)} characters; the limit is {settings.scan_note_max_chars}",
             code="note_too_long",
         )
     if (data.lat is None) != (data.lng is None):
-        raise ApiError(422, "send both lat and lng, or neither", code="invalid_location")
+        raise InvalidInput("send both lat and lng, or neither", code="invalid_location")
     if data.lat is not None and (not math.isfinite(data.lat) or not -90 <= data.lat <= 90):
-        raise ApiError(422, "lat must be between -90 and 90", code="invalid_location")
+        raise InvalidInput("lat must be between -90 and 90", code="invalid_location")
     if data.lng is not None and (not math.isfinite(data.lng) or not -180 <= data.lng <= 180):
-        raise ApiError(422, "lng must be between -180 and 180", code="invalid_location")
+        raise InvalidInput("lng must be between -180 and 180", code="invalid_location")
 
 
 def find_idempotent(session: Session, user_id: uuid.UUID, key: str | None) -> Scan | None:
@@ -76,47 +77,47 @@ def check_quota(
     )
     if (used or 0) >= settings.scan_daily_quota:
         retry_after = max(1, int((start + timedelta(days=1) - local).total_seconds()))
-        raise ApiError(
-            429,
+        raise LimitReached(
             f"daily scan quota of {settings.scan_daily_quota} reached; try again after midnight (KST)",
             code="scan_quota_exceeded",
-            headers={"Retry-After": str(retry_after)},
+            retry_after=retry_after,
         )
 
 
-def _load_upload(session: Session, runtime: ScanRuntime, user_id: uuid.UUID, key: str) -> bytes:
+def _load_upload(
+    session: Session, *, storage: Storage, settings: Settings, user_id: uuid.UUID, key: str
+) -> bytes:
     upload = session.get(Upload, key)
     if upload is None:
-        raise ApiError(
-            404, "upload_key not found; request one from POST /api/v1/uploads", code="upload_not_found"
-        )
+        raise NotFound("upload_key not found; request one from POST /api/v1/uploads", code="upload_not_found")
     if upload.user_id != user_id:
-        raise ApiError(403, "this upload_key belongs to another user", code="upload_forbidden")
-    size = runtime.storage.head(key)
+        raise Forbidden("this upload_key belongs to another user", code="upload_forbidden")
+    size = storage.head(key)
     if size is None:
-        raise ApiError(409, "nothing has been uploaded to this upload_key yet", code="upload_missing")
-    if size > runtime.settings.upload_max_bytes:
-        raise ApiError(413, f"the upload is {size} bytes; the limit is {runtime.settings.upload_max_bytes}",
-                       code="image_too_large")  # fmt: skip
-    data = runtime.storage.get(key)
+        raise Conflict("nothing has been uploaded to this upload_key yet", code="upload_missing")
+    if size > settings.upload_max_bytes:
+        raise TooLarge(
+            f"the upload is {size} bytes; the limit is {settings.upload_max_bytes}", code="image_too_large"
+        )
+    data = storage.get(key)
     if data is None:
-        raise ApiError(409, "the upload disappeared; upload again", code="upload_missing")
+        raise Conflict("the upload disappeared; upload again", code="upload_missing")
     return data
 
 
 def create_scan(
     *,
     session: Session,
-    runtime: ScanRuntime,
+    storage: Storage,
+    settings: Settings,
     user_id: uuid.UUID,
     data: ScanInput,
     idempotency_key: str | None,
 ) -> tuple[Scan, bool]:
     """Validate, store the cleaned image and insert the scan. Returns (scan, created)."""
-    settings = runtime.settings
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-        raise ApiError(
-            422, f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters", code="invalid_idempotency_key"
+        raise InvalidInput(
+            f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters", code="invalid_idempotency_key"
         )
     existing = find_idempotent(session, user_id, idempotency_key)
     if existing is not None:
@@ -126,7 +127,9 @@ def create_scan(
     raw = (
         data.image
         if data.image is not None
-        else _load_upload(session, runtime, user_id, data.upload_key or "")
+        else _load_upload(
+            session, storage=storage, settings=settings, user_id=user_id, key=data.upload_key or ""
+        )
     )
     # End the read transaction first: decoding and resizing take tens of milliseconds of CPU, and
     # a pooled connection idle in a transaction meanwhile is one another request cannot have.
@@ -140,12 +143,12 @@ def create_scan(
         budget_bytes=settings.image_decode_budget_bytes,
     )
     if data.upload_key is not None:
-        scrub_original(runtime.storage, data.upload_key, raw, ALLOWED_FORMATS[image.source_format])
+        scrub_original(storage, data.upload_key, raw, ALLOWED_FORMATS[image.source_format])
     scan_id = uuid.uuid4()
     image_key = f"scans/{user_id.hex}/{scan_id.hex}.jpg"
     # Stored before the row lock below: an object-store PUT inside it would serialise a user's
     # scans on the network. Whatever stops the insert afterwards deletes the image again.
-    runtime.storage.put(image_key, image.data, image.content_type)
+    storage.put(image_key, image.data, image.content_type)
     scan = Scan(
         id=scan_id,
         user_id=user_id,
@@ -156,20 +159,20 @@ def create_scan(
         note=data.note,
         lat=data.lat,
         lng=data.lng,
-        status="queued",
+        status=ScanStatus.queued,
     )
     try:
         _insert_within_quota(session, settings, scan)
     except IntegrityError:
         session.rollback()
-        runtime.storage.delete(image_key)
+        storage.delete(image_key)
         again = find_idempotent(session, user_id, idempotency_key)
         if again is None:
             raise
         return again, False
     except BaseException:
         session.rollback()
-        runtime.storage.delete(image_key)
+        storage.delete(image_key)
         raise
     return scan, True
 
@@ -184,14 +187,14 @@ def _insert_within_quota(session: Session, settings: Settings, scan: Scan) -> No
     check_quota(session, settings, scan.user_id)
     session.add(scan)
     session.flush()
-    record_event(session, scan, "queued")
+    record_event(session, scan, ScanStatus.queued)
     session.commit()
 
 
 def get_owned_scan(session: Session, user_id: uuid.UUID, scan_id: uuid.UUID) -> Scan:
     scan = session.get(Scan, scan_id)
     if scan is None or scan.user_id != user_id:
-        raise ApiError(404, "scan not found", code="scan_not_found")
+        raise NotFound("scan not found", code="scan_not_found")
     return scan
 
 
@@ -214,8 +217,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         created, scan_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
         return datetime.fromisoformat(created), uuid.UUID(scan_id)
     except (ValueError, UnicodeDecodeError):
-        raise ApiError(
-            422, "cursor is not valid; use next_cursor from the previous page", code="invalid_cursor"
+        raise InvalidInput(
+            "cursor is not valid; use next_cursor from the previous page", code="invalid_cursor"
         ) from None
 
 
@@ -237,12 +240,14 @@ def add_feedback(
     expected_item_id: str | None = None, item_index: int = 0,
 ) -> ScanFeedback:  # fmt: skip
     if expected_category_id is not None and runtime.bundle.category(expected_category_id) is None:
-        raise ApiError(422, f"expected_category_id {expected_category_id!r} is not a known category",
-                       code="unknown_category")  # fmt: skip
+        raise InvalidInput(
+            f"expected_category_id {expected_category_id!r} is not a known category", code="unknown_category"
+        )
     item = runtime.bundle.item(expected_item_id) if expected_item_id is not None else None
     if expected_item_id is not None and item is None:
-        raise ApiError(422, f"expected_item_id {expected_item_id!r} is not a knowledge-base item",
-                       code="unknown_item")  # fmt: skip
+        raise InvalidInput(
+            f"expected_item_id {expected_item_id!r} is not a knowledge-base item", code="unknown_item"
+        )
     items = (scan.result or {}).get("items") or []
     predicted = items[item_index].get("kb_item_id") if item_index < len(items) else None
     feedback = ScanFeedback(
@@ -256,9 +261,7 @@ def add_feedback(
         comment=comment,
     )
     session.add(feedback)
-    if item is not None and scan.status == "done" and item_index < len(items):
-        from api.scans.pipeline import ground_scan
-
+    if item is not None and scan.status == ScanStatus.done and item_index < len(items):
         entry = {"index": item_index, "item_id": item.id, "at": utcnow().isoformat()}
         earlier = (scan.result or {}).get("answers", [])
         scan.result = ground_scan(runtime, session, scan, answers=[*earlier, entry])

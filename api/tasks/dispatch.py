@@ -1,7 +1,8 @@
 """One interface to run scans: a thread pool in the API process, or Celery on RabbitMQ.
 
-Both paths call the same stage functions in `api.scans.pipeline`; only retries and chaining
-differ (a sleep-and-retry loop here, `task.retry` / the `scan.post` queue in `workers.scans`).
+Both paths call the same stage functions in `api.scans.pipeline` and follow the same
+`api.scans.policy.ScanPolicy`; only how a retry waits differs (a sleep in the pool thread here,
+`task.retry` in `workers.scans`), and only Celery has a dead-letter queue.
 """
 
 from __future__ import annotations
@@ -9,57 +10,64 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, TypeVar
 
-from api.analyser.base import PermanentAnalyserError, TransientAnalyserError
+from api.analyser.base import AnalyserError
+from api.dispatcher import Dispatcher
 from api.scans import pipeline
-from api.tasks.publisher import ScanPublisher
+from api.scans.policy import Fail, ScanPolicy
+from api.scans.runtime import ScanRuntime
+from api.tasks.names import TaskName
 
 if TYPE_CHECKING:
     from api.context import AppContext
 
 log = logging.getLogger(__name__)
 
-ANALYSE_TASK = "scans.analyse"
-POST_TASK = "scans.post"
+T = TypeVar("T")
 
 
-class Dispatcher(Protocol):
-    def enqueue_scan(self, scan_id: uuid.UUID) -> None: ...
-    def close(self) -> None: ...
+def run_stage(
+    runtime: ScanRuntime,
+    scan_id: uuid.UUID,
+    task: TaskName,
+    stage: Callable[[], T],
+    stopping: threading.Event,
+) -> T | None:
+    """Run one stage until it returns (its value) or the policy gives up (None, the scan failed).
+
+    Shutting down while a retry is due leaves the scan pending for the stuck-scan sweep.
+    """
+    policy = ScanPolicy.from_settings(runtime.settings)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return stage()
+        except Exception as exc:
+            if not isinstance(exc, AnalyserError):
+                log.exception("scan %s: %s crashed", scan_id, task)
+            decision = policy.decide(exc, attempt)
+            if isinstance(decision, Fail):
+                pipeline.mark_failed(runtime, scan_id, decision.code, decision.reason)
+                return None
+            if stopping.is_set():
+                return None
+            runtime.telemetry.retried(task, decision.code)
+            log.info("scan %s: %s, retrying in %.2fs", scan_id, decision.code, decision.delay)
+            stopping.wait(decision.delay)
 
 
 def run_scan_in_process(context: AppContext, scan_id: uuid.UUID, stopping: threading.Event) -> None:
-    """Run a scan to the end in this thread, retrying transient errors with backoff + jitter."""
-    runtime = context.scans
-    settings = context.settings
-    attempt = 0
-    try:
-        while True:
-            attempt += 1
-            try:
-                step = pipeline.analyse(runtime, scan_id)
-                break
-            except TransientAnalyserError as exc:
-                if stopping.is_set():  # shutting down: leave the scan pending for the stuck-scan sweep
-                    return
-                if attempt >= settings.scan_max_attempts:
-                    pipeline.mark_failed(
-                        runtime, scan_id, exc.code, f"gave up after {attempt} attempts: {exc}"
-                    )
-                    return
-                delay = pipeline.backoff_seconds(settings, attempt)
-                context.telemetry.retried(ANALYSE_TASK, exc.code)
-                log.info("scan %s: %s, retrying in %.2fs", scan_id, exc.code, delay)
-                stopping.wait(delay)
-        if step is pipeline.Next.post:
-            pipeline.post(runtime, scan_id)
-    except PermanentAnalyserError as exc:
-        pipeline.mark_failed(runtime, scan_id, exc.code, exc.message)
-    except Exception as exc:
-        log.exception("scan %s crashed", scan_id)
-        pipeline.mark_failed(runtime, scan_id, "internal_error", f"{type(exc).__name__}: {exc}")
+    """Run a scan to the end in this thread: `analyse`, then `post`, each retried by the policy."""
+    runtime = ScanRuntime.from_context(context)
+    step = run_stage(
+        runtime, scan_id, TaskName.scan_analyse, lambda: pipeline.analyse(runtime, scan_id), stopping
+    )
+    if step is pipeline.Next.post:
+        run_stage(runtime, scan_id, TaskName.scan_post, lambda: pipeline.post(runtime, scan_id), stopping)
 
 
 class InProcessDispatcher:
@@ -80,25 +88,17 @@ class InProcessDispatcher:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-class CeleryDispatcher:
-    """With `WASTE_BROKER_URL`: publish to the durable `scan.analyse` queue (see api.tasks.publisher)."""
-
-    def __init__(self, context: AppContext) -> None:
-        from workers.celery_app import create_celery
-        from workers.queues import declare_topology
-
-        self.app: Any = create_celery(context.settings)
-        self.publisher = ScanPublisher(self.app, declare=declare_topology)
-
-    def enqueue_scan(self, scan_id: uuid.UUID) -> None:
-        self.publisher.publish(ANALYSE_TASK, scan_id, "scan.analyse")
-
-    def close(self) -> None:
-        self.publisher.close()
-        self.app.close()
-
-
 def make_dispatcher(context: AppContext) -> Dispatcher:
+    """In process without a broker; otherwise the factory the entry point gave the context.
+
+    `api` does not know Celery: the entry points that run with a broker (`api.asgi`, `wastectl dev`,
+    the workers, tests) pass `workers.dispatch.CeleryDispatcher` as the context's dispatcher factory.
+    """
     if context.settings.tasks_in_process:
         return InProcessDispatcher(context)
-    return CeleryDispatcher(context)
+    if context.dispatcher_factory is None:
+        raise RuntimeError(
+            "WASTE_BROKER_URL is set but this process was built without a broker dispatcher: "
+            "pass dispatcher_factory=workers.dispatch.CeleryDispatcher to AppContext.from_settings"
+        )
+    return context.dispatcher_factory(context)

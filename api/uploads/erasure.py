@@ -1,7 +1,7 @@
 """Deleting every stored object under a user's folders when the account is deleted.
 
-Runs inside the account-deletion transaction after the row erasers (`api.users.erasure`): a
-failure raises `503 storage_unavailable`, the transaction rolls back and the account stays
+Runs inside the account-deletion transaction after the row erasers (`api.account.erasure`): a
+failure raises `Unavailable` (`503 storage_unavailable`), the transaction rolls back and the account stays
 complete, exactly like a failure of the scans eraser; a retry deletes what is left.
 """
 
@@ -11,19 +11,18 @@ import logging
 import uuid
 from collections.abc import Iterable
 
-from api.errors import ApiError
-from api.uploads.storage import Storage
+from api.domain_errors import Unavailable
+from api.storage import Storage
 
 log = logging.getLogger(__name__)
 
 
-def erasure_storage_unavailable() -> ApiError:
-    """What an account deletion answers when storage refuses a delete (it rolls back, retry later)."""
-    return ApiError(
-        503,
+def erasure_storage_unavailable() -> Unavailable:
+    """What an account deletion raises when storage refuses a delete (it rolls back, retry later)."""
+    return Unavailable(
         "stored images could not be deleted; the account was not deleted, try again later",
         code="storage_unavailable",
-        headers={"Retry-After": "30"},
+        retry_after=30,
     )
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from api.errors import ApiError
+from api.domain_errors import DomainError, InvalidInput, TooLarge, Unavailable, UnsupportedMedia
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 ALLOWED_CONTENT_TYPES = frozenset(ALLOWED_FORMATS.values())
@@ -57,8 +57,10 @@ class ProcessedImage:
     content_type: str = "image/jpeg"
 
 
-def _bad_image(detail: str, code: str = "invalid_image", status: int = 422) -> ApiError:
-    return ApiError(status, detail, code=code)
+def _bad_image(
+    detail: str, code: str = "invalid_image", kind: type[DomainError] = InvalidInput
+) -> DomainError:
+    return kind(detail, code=code)
 
 
 class DecodeBudget:
@@ -78,11 +80,10 @@ class DecodeBudget:
         cost = min(cost, self.total)  # one image larger than the whole budget still gets it alone
         with self._changed:
             if not self._changed.wait_for(lambda: self.free >= cost, timeout):
-                raise ApiError(
-                    503,
+                raise Unavailable(
                     "too many large images are being decoded right now; retry shortly",
                     code="image_decoder_busy",
-                    headers={"Retry-After": "5"},
+                    retry_after=5,
                 )
             self.free -= cost
         try:
@@ -152,7 +153,7 @@ def decode_cost(width: int, height: int, mode: str) -> int:
 def process_image(
     data: bytes, *, max_bytes: int, max_pixels: int, max_side: int, max_decode_bytes: int, budget_bytes: int
 ) -> ProcessedImage:
-    """Validate and normalise an uploaded image; raises ApiError (4xx) on anything unusable.
+    """Validate and normalise an uploaded image; a `DomainError` (invalid, too large, ...) when unusable.
 
     `max_decode_bytes` refuses one image whose decode would need more (413); `budget_bytes` is
     the process-wide total all concurrent decodes share (`DecodeBudget`, 503 after a long wait).
@@ -160,7 +161,9 @@ def process_image(
     if not data:
         raise _bad_image("the image is empty (0 bytes)", code="empty_image")
     if len(data) > max_bytes:
-        raise _bad_image(f"the image is {len(data)} bytes; the limit is {max_bytes}", "image_too_large", 413)
+        raise _bad_image(
+            f"the image is {len(data)} bytes; the limit is {max_bytes}", "image_too_large", TooLarge
+        )
     _heif_available()
     try:
         with warnings.catch_warnings():
@@ -172,7 +175,7 @@ def process_image(
                 raise _bad_image(
                     f"the image is {width}x{height} = {width * height} pixels; the limit is {max_pixels}",
                     "image_too_many_pixels",
-                    413,
+                    TooLarge,
                 )
             if fmt == "JPEG":
                 # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers `max_side`:
@@ -185,20 +188,22 @@ def process_image(
                     f"{cost // MIB} MiB, the limit is {max_decode_bytes // MIB} MiB; "
                     "send fewer pixels (a phone photo or screenshot fits) or a JPEG",
                     "image_too_many_pixels",
-                    413,
+                    TooLarge,
                 )
             with decode_budget(budget_bytes).hold(cost):
                 opened.load()
                 return _normalise(opened, fmt, max_side)
-    except ApiError:
+    except DomainError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _bad_image(
-            "the image has too many pixels (decompression bomb refused)", "image_too_many_pixels", 413
+            "the image has too many pixels (decompression bomb refused)", "image_too_many_pixels", TooLarge
         ) from None
     except UnidentifiedImageError:
         raise _bad_image(
-            "the file is not a supported image (JPEG, PNG or WEBP)", "unsupported_image_type", 415
+            "the file is not a supported image (JPEG, PNG or WEBP)",
+            "unsupported_image_type",
+            UnsupportedMedia,
         ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise _bad_image(f"the image is damaged or truncated: {exc}", "corrupt_image") from None
@@ -212,7 +217,9 @@ def _normalise(opened: Image.Image, fmt: str, max_side: int) -> ProcessedImage:
     counts.
     """
     if fmt not in ALLOWED_FORMATS:
-        raise _bad_image(f"unsupported image format {fmt or 'unknown'}", "unsupported_image_type", 415)
+        raise _bad_image(
+            f"unsupported image format {fmt or 'unknown'}", "unsupported_image_type", UnsupportedMedia
+        )
     image: Image.Image = opened
     if image.mode not in _RESAMPLED_AS_IS:
         image = image.convert("L" if image.mode == "1" else "RGBA")  # keeps `info`, EXIF included

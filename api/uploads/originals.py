@@ -17,7 +17,7 @@ import zlib
 
 from PIL import Image
 
-from api.uploads.storage import Storage
+from api.storage import Storage
 
 log = logging.getLogger(__name__)
 GPS_IFD = 0x8825

@@ -9,15 +9,16 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from api.auth.deps import CurrentUser
-from api.deps import ContextDep, SessionDep
+from api.auth.limits import upload_rate_limit
+from api.deps import SessionDep, SettingsDep, StorageDep
 from api.errors import ApiError, error_responses
-from api.ratelimit import local_upload_rate_limit, upload_rate_limit
+from api.ratelimit import local_upload_rate_limit
 from api.settings import Settings
+from api.storage import LocalStorage, verify_local_upload
 from api.uploads.images import ALLOWED_CONTENT_TYPES
 from api.uploads.local_form import read_local_upload
 from api.uploads.models import Upload
 from api.uploads.schemas import UploadRequest, UploadTicket
-from api.uploads.storage import LocalStorage, verify_local_upload
 
 router = APIRouter(prefix="/uploads", tags=["uploads"])
 
@@ -27,17 +28,22 @@ _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "i
 @router.post("", status_code=201, response_model=UploadTicket, responses=error_responses(401, 415, 422, 429),
              dependencies=upload_rate_limit)  # fmt: skip
 def create_upload(
-    body: UploadRequest, request: Request, context: ContextDep, session: SessionDep, user: CurrentUser
+    *,
+    body: UploadRequest,
+    request: Request,
+    settings: SettingsDep,
+    storage: StorageDep,
+    session: SessionDep,
+    user: CurrentUser,
 ) -> UploadTicket:
     """A presigned form upload (S3 POST policy, or a signed local form) valid for 15 minutes."""
     content_type = body.content_type.lower().strip()
     if content_type not in ALLOWED_CONTENT_TYPES:
         raise ApiError(415, f"content_type must be one of {', '.join(sorted(ALLOWED_CONTENT_TYPES))}",
                        code="unsupported_media_type")  # fmt: skip
-    settings = context.settings
     key = f"uploads/{user.id.hex}/{uuid.uuid4().hex}.{_EXTENSIONS[content_type]}"
     base_url = settings.public_base_url or str(request.base_url)
-    ticket = context.scans.storage.presign_upload(
+    ticket = storage.presign_upload(
         key, content_type=content_type, max_bytes=settings.upload_max_bytes,
         ttl=settings.upload_url_ttl_seconds, base_url=base_url,
     )  # fmt: skip
@@ -106,14 +112,12 @@ def _authorise(settings: Settings, fields: dict[str, str]) -> int:
     "/local", status_code=204, openapi_extra=_LOCAL_FORM_SCHEMA,
     responses=error_responses(403, 404, 413, 415, 422, 429), dependencies=local_upload_rate_limit,
 )  # fmt: skip
-async def receive_local_upload(request: Request, context: ContextDep) -> Response:
+async def receive_local_upload(request: Request, settings: SettingsDep, storage: StorageDep) -> Response:
     """The embedded profile's stand-in for S3: the signed fields, then the file (`multipart/form-data`).
     The signature, expiry and key are checked before any file byte is kept; nothing is written for a
     refused upload."""
-    storage = context.scans.storage
     if not isinstance(storage, LocalStorage):
         raise ApiError(404, "local uploads are disabled: images go to S3", code="not_found")
-    settings = context.settings
     fields, data = await read_local_upload(request, lambda form: _authorise(settings, form))
     if not data:
         raise ApiError(422, "the uploaded file is empty (0 bytes)", code="empty_image")

@@ -118,7 +118,7 @@ def test_api_and_worker_run_on_a_read_only_root(
     image_venv: Path, runtime_env: dict[str, str], tmp_path: Path, broker_url: str, redis_url: str
 ) -> None:
     """As in the pod: `/` remounted read-only (a private mount namespace), only a tmpfs writable."""
-    from tests.workers.test_metrics import free_port
+    from tests.support.cli import free_port
 
     scratch = tmp_path / "scratch"
     scratch.mkdir()

@@ -29,11 +29,11 @@ def run_cli(
     )  # fmt: skip
 
 
-def free_port() -> int:
+def free_port(address: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on at `address` right now (the one helper the tests share)."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        sock.bind((address, 0))
+        return int(sock.getsockname()[1])
 
 
 def command_paths() -> list[str]:

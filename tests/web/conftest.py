@@ -93,7 +93,7 @@ def make_live_server(
     for server, thread, context in running:
         server.should_exit = True
         thread.join(timeout=10)
-        context.scans.close()
+        context.close_dispatcher()
         clear_tables(context)
         context.close()
 

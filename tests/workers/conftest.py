@@ -17,6 +17,7 @@ from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.conftest import clear_tables
 from tests.support.profile import TEST_PROFILE
 from tests.workers.support import CeleryWorker
+from workers.dispatch import CeleryDispatcher
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +70,10 @@ def fake_openai(fake_openai_module: FakeOpenAI) -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def api(stack_values: dict[str, Any], make_settings: Callable[..., Settings]) -> Iterator[TestClient]:
-    ctx = AppContext.from_settings(make_settings(**stack_values))
+    ctx = AppContext.from_settings(make_settings(**stack_values), dispatcher_factory=CeleryDispatcher)
     with TestClient(create_app(context=ctx)) as client:
         yield client
-    ctx.scans.close()
+    ctx.close_dispatcher()
     clear_tables(ctx)
     ctx.close()
 

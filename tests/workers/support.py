@@ -11,8 +11,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from api.tasks.names import WORK_QUEUES
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ALL_QUEUES = "scan.analyse,scan.post,batch,default"
+ALL_QUEUES = ",".join(WORK_QUEUES)
 
 
 def settings_env(values: dict[str, Any]) -> dict[str, str]:
@@ -87,12 +89,3 @@ def purge(broker_url: str, *queues: str) -> None:
     with Connection(broker_url) as conn:
         for queue in queues:
             conn.default_channel.queue_purge(queue)
-
-
-def wait_for(predicate: Any, timeout: float, interval: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return bool(predicate())

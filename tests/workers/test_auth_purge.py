@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.auth.models import OAuthStateRow
 from api.db import session_scope, utcnow
+from api.tasks.names import TaskName
 from tests.workers.support import CeleryWorker
 from workers.celery_app import BEAT_SCHEDULE
 
@@ -27,7 +28,7 @@ def worker(stack_values: dict[str, Any], tmp_path_factory: pytest.TempPathFactor
 
 
 def test_purge_auth_task_runs_on_the_worker(api: TestClient, worker: CeleryWorker) -> None:
-    assert any(entry["task"] == "maintenance.purge_auth" for entry in BEAT_SCHEDULE.values())
+    assert any(entry["task"] == TaskName.purge_auth for entry in BEAT_SCHEDULE.values())
     ctx = api.app.state.context  # type: ignore[attr-defined]
     stale = f"stale-{uuid.uuid4().hex}"
     with session_scope(ctx.session_factory) as session:
@@ -36,7 +37,7 @@ def test_purge_auth_task_runs_on_the_worker(api: TestClient, worker: CeleryWorke
                 state=stale, provider="naver", payload="{}", expires_at=utcnow() - timedelta(minutes=1)
             )
         )
-    result = ctx.scans.dispatcher.app.send_task("maintenance.purge_auth", ignore_result=False).get(timeout=30)
+    result = ctx.dispatcher.app.send_task(TaskName.purge_auth, ignore_result=False).get(timeout=30)
     assert result["oauth_states"] >= 1
     with session_scope(ctx.session_factory) as session:
         assert session.get(OAuthStateRow, stale) is None

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from tests.charts.support import RELEASE, by_kind, render
-from tests.workers.support import REPO_ROOT, settings_env, wait_for
+from tests.support.processes import wait_for
+from tests.workers.support import REPO_ROOT, settings_env
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 

@@ -7,7 +7,6 @@ the chart sets them; the analyser is the fake OpenAI-compatible server (tokens 1
 from __future__ import annotations
 
 import re
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,21 +17,16 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.tasks.names import WORK_QUEUES, dlq_name
+from api.tasks.names import WORK_QUEUES, QueueName, TaskName, dlq_name
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, wait_for_scan
 from tests.charts.promql import dashboard_queries, metric_names, rule_queries
-from tests.workers.support import CeleryWorker, purge, wait_for
+from tests.support.cli import free_port
+from tests.support.processes import wait_for
+from tests.workers.support import CeleryWorker, purge
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -94,7 +88,7 @@ def test_worker_and_api_metrics_after_real_scans(
     assert third["failure"]["code"] == "quota_exhausted", third
     assert wait_for(
         lambda: value(_worker_metrics(metered_worker), "waste_task_dead_letters_total",
-                      queue="scan.analyse", code="quota_exhausted") == 1,
+                      queue=QueueName.scan_analyse, code="quota_exhausted") == 1,
         timeout=10,
     )  # fmt: skip
 
@@ -104,7 +98,7 @@ def test_worker_and_api_metrics_after_real_scans(
     assert value(m, "waste_scan_duration_seconds_count", status="done") == 2
     assert value(m, "waste_scan_duration_seconds_count", status="failed") == 1
     assert value(m, "waste_scan_cache_hits_total") == 1
-    assert value(m, "waste_task_retries_total", task="scans.analyse", code="rate_limited") == 1
+    assert value(m, "waste_task_retries_total", task=TaskName.scan_analyse, code="rate_limited") == 1
     # Three calls reached the provider: 429, ok, quota. Only the ok one billed tokens.
     llm = {"provider": "openai", "model": "gpt-4o"}
     assert value(m, "waste_llm_request_duration_seconds_count", outcome="ok", **llm) == 1
@@ -127,8 +121,8 @@ def test_worker_and_api_metrics_after_real_scans(
     assert value(a, "waste_http_requests_total", status="202", **route) == 3
     assert value(a, "waste_http_request_duration_seconds_count", **route) == 3
     assert value(a, "waste_queue_scrape_ok") == 1
-    assert value(a, "waste_queue_messages", queue="scan.analyse.dlq") == 1
-    assert value(a, "waste_queue_messages", queue="scan.post.dlq") == 0
+    assert value(a, "waste_queue_messages", queue=dlq_name(QueueName.scan_analyse)) == 1
+    assert value(a, "waste_queue_messages", queue=dlq_name(QueueName.scan_post)) == 0
     for queue in WORK_QUEUES:
         assert value(a, "waste_queue_consumers", queue=queue) == 1
     # Every metric the dashboard and the alert rules query is in these real expositions.

@@ -14,11 +14,14 @@ from sqlalchemy import func, select
 
 from api.db import session_scope
 from api.scans.models import Scan, ScanEvent
-from api.tasks.names import WORK_QUEUES, dlq_name
+from api.tasks.names import WORK_QUEUES, QueueName, TaskName, dlq_name
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, wait_for_scan
-from tests.workers.support import CeleryWorker, purge, queue_depth, wait_for
+from tests.support.processes import wait_for
+from tests.workers.support import CeleryWorker, purge, queue_depth
+
+ANALYSE_DLQ = dlq_name(QueueName.scan_analyse)
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -98,7 +101,7 @@ def test_invalid_json_after_repair_fails_into_the_dlq(
     assert scan["failure"]["code"] == "invalid_output"
     assert "repair" in scan["failure"]["reason"]
     assert fake_openai.count == 2
-    assert wait_for(lambda: queue_depth(broker_url, "scan.analyse.dlq") == 1, timeout=10)
+    assert wait_for(lambda: queue_depth(broker_url, ANALYSE_DLQ) == 1, timeout=10)
 
 
 def test_quota_exhausted_is_permanent(api: TestClient, fake_openai: FakeOpenAI, broker_url: str) -> None:
@@ -107,7 +110,7 @@ def test_quota_exhausted_is_permanent(api: TestClient, fake_openai: FakeOpenAI, 
     scan = wait_for_scan(api, headers, _scan(api, headers, 5), timeout=20)
     assert (scan["status"], scan["failure"]["code"]) == ("failed", "quota_exhausted")
     assert fake_openai.count == 1
-    assert wait_for(lambda: queue_depth(broker_url, "scan.analyse.dlq") == 1, timeout=10)
+    assert wait_for(lambda: queue_depth(broker_url, ANALYSE_DLQ) == 1, timeout=10)
 
 
 def test_identical_image_reuses_the_analysis(api: TestClient, fake_openai: FakeOpenAI) -> None:
@@ -155,18 +158,18 @@ def test_beat_requeues_a_stuck_scan(api: TestClient, fake_openai: FakeOpenAI) ->
         max_decode_bytes=2**27,
         budget_bytes=2**28,
     )
-    ctx.scans.storage.put("scans/stuck.jpg", image.data, "image/jpeg")
+    ctx.storage.put("scans/stuck.jpg", image.data, "image/jpeg")
     with session_scope(ctx.session_factory) as session:
         stuck = Scan(
             user_id=user_id, image_key="scans/stuck.jpg", image_sha256=image.sha256, status="queued",
             updated_at=utcnow() - timedelta(hours=1),
         )  # fmt: skip
         session.add(stuck)
-    celery = ctx.scans.dispatcher.app
-    assert celery.send_task("maintenance.requeue_stuck", ignore_result=False).get(timeout=20) == 1
+    celery = ctx.dispatcher.app
+    assert celery.send_task(TaskName.requeue_stuck, ignore_result=False).get(timeout=20) == 1
     scan = wait_for_scan(api, headers, str(stuck.id), timeout=20)
     assert scan["status"] == "done" and fake_openai.count == 1
-    stats = celery.send_task("maintenance.daily_stats", ignore_result=False).get(timeout=20)
+    stats = celery.send_task(TaskName.daily_stats, ignore_result=False).get(timeout=20)
     assert stats[-1]["done"] >= 1
 
 
@@ -206,7 +209,7 @@ def _replay(broker_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: py
 
     monkeypatch.setenv("WASTE_BROKER_URL", broker_url)
     with pytest.raises(SystemExit) as exited:
-        main(["queues", "dlq", "replay", "scan.analyse", "-o", "json"])
+        main(["queues", "dlq", "replay", QueueName.scan_analyse, "-o", "json"])
     out, err = capsys.readouterr()
     assert exited.value.code in (0, None), err
     replayed: int = json.loads(out)["data"]["replayed"]
@@ -230,13 +233,13 @@ def test_dlq_replay_reopens_the_failed_scan_once(
     scan_id = _scan(api, headers, 7, "음료수 병")
     failed = wait_for_scan(api, headers, scan_id, timeout=20)
     assert (failed["status"], failed["failure"]["code"]) == ("failed", "quota_exhausted")
-    assert wait_for(lambda: queue_depth(broker_url, "scan.analyse.dlq") == 1, timeout=10)
-    _duplicate_dead_letter(broker_url, "scan.analyse")
-    assert queue_depth(broker_url, "scan.analyse.dlq") == 2
+    assert wait_for(lambda: queue_depth(broker_url, ANALYSE_DLQ) == 1, timeout=10)
+    _duplicate_dead_letter(broker_url, QueueName.scan_analyse)
+    assert queue_depth(broker_url, ANALYSE_DLQ) == 2
     assert _replay(broker_url, capsys, monkeypatch) == 2
     # One copy re-opens and runs the scan (429, retry, quota: failed and dead-lettered again); the
     # other copy of the same replay does nothing.
-    assert wait_for(lambda: queue_depth(broker_url, "scan.analyse.dlq") == 1, timeout=20)
+    assert wait_for(lambda: queue_depth(broker_url, ANALYSE_DLQ) == 1, timeout=20)
     assert wait_for(lambda: f"another copy of replay {_row(api, scan_id).replay_id}" in worker.log(), 10)
     row = _row(api, scan_id)
     assert (row.status, row.failure_code, row.replays, fake_openai.count) == (
@@ -253,8 +256,8 @@ def test_dlq_replay_reopens_the_failed_scan_once(
     scan = wait_for_scan(api, headers, scan_id, timeout=5)
     assert scan["status"] == "done" and scan.get("failure") is None
     assert scan["result"]["items"][0]["category_id"] == "pet_clear"
-    assert wait_for(lambda: queue_depth(broker_url, "scan.analyse") == 0, timeout=10)
-    assert queue_depth(broker_url, "scan.analyse.dlq") == 0
+    assert wait_for(lambda: queue_depth(broker_url, QueueName.scan_analyse) == 0, timeout=10)
+    assert queue_depth(broker_url, ANALYSE_DLQ) == 0
     assert fake_openai.count == 4  # quota | 429, quota | one analysis
     row = _row(api, scan_id)
     assert (row.replays, row.attempts, row.failure_code, row.failure_reason) == (2, 1, None, None)
@@ -266,6 +269,7 @@ def test_dlq_replay_reopens_the_failed_scan_once(
     ]  # fmt: skip
 
     # An ordinary redelivery of the finished scan (no replay header) still does nothing.
-    celery = api.app.state.context.scans.dispatcher.app  # type: ignore[attr-defined]
-    assert celery.send_task("scans.analyse", args=[scan_id], ignore_result=False).get(timeout=20) == "stop"
+    celery = api.app.state.context.dispatcher.app  # type: ignore[attr-defined]
+    redelivered = celery.send_task(TaskName.scan_analyse, args=[scan_id], ignore_result=False)
+    assert redelivered.get(timeout=20) == "stop"
     assert fake_openai.count == 4 and _row(api, scan_id).status == "done"

@@ -52,6 +52,7 @@ def prepare(settings: Settings, *, seed: bool, say: Callable[[str], None]) -> Ap
     from api import migrate
     from api.context import AppContext
     from api.seed import seed_development_data
+    from workers.dispatch import CeleryDispatcher  # the API injects it; api does not import workers
 
     url = settings.resolved_database_url
     try:
@@ -71,7 +72,7 @@ def prepare(settings: Settings, *, seed: bool, say: Callable[[str], None]) -> Ap
             hint="is the database running and WASTE_DATABASE_URL right?",
         ) from None
     say(f"migrated  in {time.perf_counter() - started:.1f}s")
-    context = AppContext.from_settings(settings)
+    context = AppContext.from_settings(settings, dispatcher_factory=CeleryDispatcher)
     if seed:
         for name, count in seed_development_data(context).items():
             say(f"seeded    {name}: {count}")

@@ -147,7 +147,7 @@ def test_a_signed_upload_over_its_ticket_stops_at_the_ticket_size(
 
 
 def test_a_signed_traversal_key_is_a_clean_422(make_client: Callable[..., TestClient]) -> None:
-    from api.uploads.storage import sign_local_upload
+    from api.storage import sign_local_upload
 
     client = make_client()
     settings = client.app.state.context.settings  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from api import migrate
 from api.context import AppContext
 from api.db import create_db_engine, make_session_factory, session_scope
 from api.knowledge import load_bundle, load_knowledge_base
-from api.recycling.models import KbCategory, KbItem
+from api.knowledge.models import KbCategory, KbItem
 from api.seed import development_seeders, seed_development_data
 
 

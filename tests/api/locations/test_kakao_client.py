@@ -9,7 +9,7 @@ import pytest
 import redis
 from pytest_httpserver import HTTPServer
 
-from api.locations.kakao import KakaoError, KakaoLocalClient
+from api.kakao import KakaoError, KakaoLocalClient
 from tests.api.locations.conftest import SEOUL
 from tests.api.locations.fake_kakao import FakeKakao
 

@@ -13,6 +13,7 @@ from api.context import AppContext
 from api.main import create_app
 from api.settings import Settings
 from tests.conftest import clear_tables
+from workers.dispatch import CeleryDispatcher
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def make_client(
     def build(**overrides: Any) -> TestClient:
         values: dict[str, Any] = {"database_url": migrated_postgres_url, "scan_retry_base_seconds": 0.01}
         values.update(overrides)
-        ctx = AppContext.from_settings(make_settings(**values))
+        ctx = AppContext.from_settings(make_settings(**values), dispatcher_factory=CeleryDispatcher)
         client = TestClient(create_app(context=ctx))
         client.__enter__()
         opened.append((client, ctx))
@@ -34,7 +35,7 @@ def make_client(
     yield build
     for client, ctx in opened:
         client.__exit__(None, None, None)
-        ctx.scans.close()
+        ctx.close_dispatcher()
         clear_tables(ctx)
         ctx.close()
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from api.db import session_scope
 from api.scans.models import Scan
-from api.uploads.storage import sign_local_upload
+from api.storage import sign_local_upload
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, upload
 

@@ -35,6 +35,6 @@ def test_publish_failure_answers_202_and_hands_the_scan_to_the_republisher(
     for response in responses:
         scan = client.get(response.json()["result_url"], headers=headers)
         assert (scan.status_code, scan.json()["status"]) == (202, "queued")
-    publisher = client.app.state.context.scans.dispatcher.publisher  # type: ignore[attr-defined]
+    publisher = client.app.state.context.dispatcher.publisher  # type: ignore[attr-defined]
     assert publisher.pending == 4
     assert client.get("/healthz").status_code == 200

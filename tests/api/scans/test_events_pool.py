@@ -24,6 +24,7 @@ from api.settings import Settings
 from tests.api.scans import imagegen
 from tests.conftest import clear_tables
 from tests.support.cli import free_port
+from workers.dispatch import CeleryDispatcher
 
 POOL = 10
 STREAMS = 35
@@ -36,7 +37,7 @@ def server(make_settings: Callable[..., Settings], migrated_postgres_url: str) -
         database_url=migrated_postgres_url, api_threads=POOL, db_pool_size=POOL, db_pool_timeout_seconds=1.0,
         broker_url=f"amqp://guest:guest@127.0.0.1:{free_port()}//",
     )  # fmt: skip
-    ctx = AppContext.from_settings(settings)
+    ctx = AppContext.from_settings(settings, dispatcher_factory=CeleryDispatcher)
     port = free_port()
     instance = uvicorn.Server(
         uvicorn.Config(create_app(context=ctx), host="127.0.0.1", port=port, log_level="warning")
@@ -50,7 +51,7 @@ def server(make_settings: Callable[..., Settings], migrated_postgres_url: str) -
     yield f"http://127.0.0.1:{port}", migrated_postgres_url
     instance.should_exit = True
     thread.join(30)
-    ctx.scans.close()
+    ctx.close_dispatcher()
     clear_tables(ctx)
     ctx.close()
 

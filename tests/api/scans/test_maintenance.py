@@ -12,6 +12,8 @@ from sqlalchemy import select
 from api.db import session_scope, utcnow
 from api.scans import maintenance
 from api.scans.models import Scan, ScanDailyStat
+from api.scans.runtime import ScanRuntime
+from api.tasks.names import QueueName, TaskName
 from api.uploads.models import Upload
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, upload, wait_for_scan
@@ -25,7 +27,6 @@ def _user_id(client: TestClient, headers: dict[str, str]) -> uuid.UUID:
 def test_purge_removes_unconfirmed_uploads_and_old_images(make_client: Callable[..., TestClient]) -> None:
     client = make_client()
     ctx = client.app.state.context  # type: ignore[attr-defined]
-    runtime = ctx.scans
     headers = login(client)
     used = upload(client, headers, imagegen.jpeg())
     abandoned = upload(client, headers, imagegen.jpeg())
@@ -33,16 +34,17 @@ def test_purge_removes_unconfirmed_uploads_and_old_images(make_client: Callable[
     wait_for_scan(client, headers, created.json()["id"])
 
     # Nothing is old yet.
-    assert maintenance.purge_expired(runtime) == {"uploads": 0, "images": 0}
+    purge = {"session_factory": ctx.session_factory, "storage": ctx.storage, "settings": ctx.settings}
+    assert maintenance.purge_expired(**purge) == {"uploads": 0, "images": 0}
     later = utcnow() + timedelta(days=31)
-    assert maintenance.purge_expired(runtime, now=later) == {"uploads": 1, "images": 1}
-    assert runtime.storage.head(abandoned) is None and runtime.storage.head(used) is None
+    assert maintenance.purge_expired(**purge, now=later) == {"uploads": 1, "images": 1}
+    assert ctx.storage.head(abandoned) is None and ctx.storage.head(used) is None
     with session_scope(ctx.session_factory) as session:
         assert session.get(Upload, abandoned) is None
         assert session.get(Upload, used).confirmed_at is not None  # confirmed uploads keep their row
         scan = session.scalars(select(Scan)).one()
         assert scan.image_key == "" and scan.result is not None  # the result outlives the image
-    assert maintenance.purge_expired(runtime, now=later) == {"uploads": 0, "images": 0}
+    assert maintenance.purge_expired(**purge, now=later) == {"uploads": 0, "images": 0}
 
 
 def test_stuck_scans_are_found_once_per_sweep(make_client: Callable[..., TestClient]) -> None:
@@ -64,9 +66,11 @@ def test_stuck_scans_are_found_once_per_sweep(make_client: Callable[..., TestCli
         fresh = Scan(user_id=user_id, image_key="k3", image_sha256="3" * 64, status="analysing")
         done = Scan(user_id=user_id, image_key="k4", image_sha256="4" * 64, status="done", updated_at=old)
         session.add_all([queued, grounding, fresh, done])
-    stuck = dict(maintenance.find_stuck(ctx.scans))
+    stuck = dict(maintenance.find_stuck(session_factory=ctx.session_factory, settings=ctx.settings))
     assert stuck == {queued.id: "analyse", grounding.id: "post"}
-    assert maintenance.find_stuck(ctx.scans) == []  # their clock was reset
+    assert (
+        maintenance.find_stuck(session_factory=ctx.session_factory, settings=ctx.settings) == []
+    )  # their clock was reset
 
 
 def test_daily_stats_are_recomputed_idempotently(make_client: Callable[..., TestClient]) -> None:
@@ -81,7 +85,7 @@ def test_daily_stats_are_recomputed_idempotently(make_client: Callable[..., Test
         wait_for_scan(client, headers, created.json()["id"])
     today = maintenance.stats_days()[1]
     for _ in range(2):
-        stat = maintenance.aggregate_daily(ctx.scans, today)
+        stat = maintenance.aggregate_daily(today, session_factory=ctx.session_factory)
     assert (stat.scans, stat.done, stat.failed, stat.cached) == (2, 2, 0, 0)
     with session_scope(ctx.session_factory) as session:
         assert len(session.scalars(select(ScanDailyStat)).all()) == 1
@@ -90,13 +94,14 @@ def test_daily_stats_are_recomputed_idempotently(make_client: Callable[..., Test
 def test_beat_schedule_and_routes() -> None:
     tasks = {entry["task"] for entry in BEAT_SCHEDULE.values()}
     assert tasks == {
-        "maintenance.requeue_stuck",
-        "maintenance.purge_expired",
-        "maintenance.purge_auth",
-        "maintenance.daily_stats",
+        TaskName.requeue_stuck,
+        TaskName.purge_expired,
+        TaskName.purge_auth,
+        TaskName.daily_stats,
     }
-    assert TASK_ROUTES["maintenance.*"]["queue"] == "batch"
-    assert TASK_ROUTES["scans.analyse"]["queue"] == "scan.analyse"
+    assert all(task.startswith("maintenance.") for task in tasks)
+    assert TASK_ROUTES["maintenance.*"]["queue"] == QueueName.batch
+    assert TASK_ROUTES[TaskName.scan_analyse]["queue"] == QueueName.scan_analyse
 
 
 def test_a_scan_redelivered_too_often_fails_as_poison(make_client: Callable[..., TestClient]) -> None:
@@ -112,7 +117,7 @@ def test_a_scan_redelivered_too_often_fails_as_poison(make_client: Callable[...,
         scan = Scan(user_id=user_id, image_key="k", image_sha256="5" * 64, status="analysing", attempts=3)
         session.add(scan)
     with pytest.raises(PermanentAnalyserError) as caught:
-        pipeline.analyse(ctx.scans, scan.id)
+        pipeline.analyse(ScanRuntime.from_context(ctx), scan.id)
     assert caught.value.code == "too_many_attempts"
 
 
@@ -131,7 +136,7 @@ def test_embedded_poll_reruns_a_scan_orphaned_by_a_restart(make_client: Callable
         max_decode_bytes=2**27,
         budget_bytes=2**28,
     )
-    ctx.scans.storage.put("scans/orphan.jpg", image.data, "image/jpeg")
+    ctx.storage.put("scans/orphan.jpg", image.data, "image/jpeg")
     with session_scope(ctx.session_factory) as session:
         scan = Scan(
             user_id=_user_id(client, headers), image_key="scans/orphan.jpg", image_sha256=image.sha256,
@@ -140,4 +145,4 @@ def test_embedded_poll_reruns_a_scan_orphaned_by_a_restart(make_client: Callable
         session.add(scan)
     result = wait_for_scan(client, headers, str(scan.id))
     assert result["status"] == "done" and result["result"]["items"][0]["category_id"] == "glass"
-    assert maintenance.claim_if_stuck(ctx.scans, scan.id) is False
+    assert not maintenance.claim_if_stuck(scan.id, session_factory=ctx.session_factory, settings=ctx.settings)

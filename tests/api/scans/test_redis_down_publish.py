@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
+from api.tasks.names import QueueName
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login
 from tests.support.cli import free_port
@@ -27,9 +28,9 @@ def test_a_scan_is_published_while_redis_is_down(
     files = {"image": ("a.jpg", imagegen.jpeg(), "image/jpeg")}
     response = client.post("/api/v1/scans", files=files, headers=headers)
     assert response.status_code == 202, response.text
-    publisher = client.app.state.context.scans.dispatcher.publisher  # type: ignore[attr-defined]
+    publisher = client.app.state.context.dispatcher.publisher  # type: ignore[attr-defined]
     assert publisher.pending == 0  # confirmed by the broker in the request, not handed over
     try:
-        assert queue_depth(broker_url, "scan.analyse") >= 1
+        assert queue_depth(broker_url, QueueName.scan_analyse) >= 1
     finally:
-        purge(broker_url, "scan.analyse")
+        purge(broker_url, QueueName.scan_analyse)

@@ -9,7 +9,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from api.errors import ApiError
+from api.domain_errors import DomainError
+from api.errors import domain_status
 from api.uploads.images import DecodeBudget, decode_cost, process_image
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login
@@ -22,10 +23,10 @@ WORST_SIDE = 6300
 def test_a_png_just_under_the_pixel_limit_is_refused_before_decoding() -> None:
     data = imagegen.flat_png(WORST_SIDE, WORST_SIDE)
     assert len(data) < 200 * 1024 and LIMITS["max_pixels"] > WORST_SIDE**2
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         process_image(data, **LIMITS)
     error = caught.value
-    assert (error.status_code, error.code) == (413, "image_too_many_pixels")
+    assert (domain_status(error), error.code) == (413, "image_too_many_pixels")
     assert "6300x6300 RGBA" in error.detail and "MiB" in error.detail and "limit is 128 MiB" in error.detail
 
 
@@ -71,11 +72,11 @@ def test_the_budget_makes_a_decode_wait_for_another_to_finish() -> None:
 
 def test_a_decode_that_cannot_get_its_share_is_a_503_with_retry_after() -> None:
     budget = DecodeBudget(100)
-    with budget.hold(100), pytest.raises(ApiError) as caught, budget.hold(1, timeout=0):
+    with budget.hold(100), pytest.raises(DomainError) as caught, budget.hold(1, timeout=0):
         pass
     error = caught.value
-    assert (error.status_code, error.code) == (503, "image_decoder_busy")
-    assert error.headers and error.headers["Retry-After"]
+    assert (domain_status(error), error.code) == (503, "image_decoder_busy")
+    assert error.retry_after
     assert budget.free == 100
 
 

@@ -7,7 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from api.errors import ApiError
+from api.domain_errors import DomainError
+from api.errors import domain_status
 from api.uploads.images import process_image
 from tests.api.scans import imagegen
 
@@ -21,8 +22,8 @@ LIMITS = {
 }
 
 
-def _refused(data: bytes, **limits: int) -> ApiError:
-    with pytest.raises(ApiError) as caught:
+def _refused(data: bytes, **limits: int) -> DomainError:
+    with pytest.raises(DomainError) as caught:
         process_image(data, **{**LIMITS, **limits})
     return caught.value
 
@@ -58,13 +59,13 @@ def test_identical_images_hash_the_same() -> None:
 
 def test_non_image_bytes_are_refused() -> None:
     error = _refused(b"%PDF-1.4 definitely not an image" * 10)
-    assert (error.status_code, error.code) == (415, "unsupported_image_type")
+    assert (domain_status(error), error.code) == (415, "unsupported_image_type")
 
 
 def test_truncated_jpeg_is_refused() -> None:
     data = imagegen.jpeg(400, 300)
     error = _refused(data[: len(data) // 2])
-    assert error.status_code == 422 and error.code == "corrupt_image"
+    assert domain_status(error) == 422 and error.code == "corrupt_image"
 
 
 def test_zero_bytes_are_refused() -> None:
@@ -73,13 +74,13 @@ def test_zero_bytes_are_refused() -> None:
 
 def test_fifty_megapixel_png_is_refused_before_decoding() -> None:
     error = _refused(imagegen.huge_png(50))
-    assert (error.status_code, error.code) == (413, "image_too_many_pixels")
+    assert (domain_status(error), error.code) == (413, "image_too_many_pixels")
     assert "pixels" in error.detail
 
 
 def test_byte_limit() -> None:
     error = _refused(imagegen.jpeg(), max_bytes=100)
-    assert (error.status_code, error.code) == (413, "image_too_large")
+    assert (domain_status(error), error.code) == (413, "image_too_large")
 
 
 def test_gif_is_not_accepted() -> None:

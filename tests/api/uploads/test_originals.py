@@ -102,7 +102,7 @@ def test_the_ticket_path_original_has_no_gps_once_scanned(app_client: TestClient
     else:  # the presigned POST goes to the bucket, the API never sees the bytes
         status = httpx.post(ticket["url"], data=ticket["fields"], files=files, timeout=10).status_code
     assert status in (200, 201, 204), status
-    storage = client.app.state.context.scans.storage  # type: ignore[attr-defined]
+    storage = client.app.state.context.storage  # type: ignore[attr-defined]
     assert GPS_IFD in Image.open(io.BytesIO(storage.get(ticket["key"]))).getexif()  # as uploaded
 
     created = client.post("/api/v1/scans", json={"upload_key": ticket["key"]}, headers=headers)

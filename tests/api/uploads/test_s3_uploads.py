@@ -103,7 +103,7 @@ def test_upload_to_s3_then_scan(s3_client: TestClient) -> None:
     assert created.status_code == 202, created.text
     scan = wait_for_scan(s3_client, headers, created.json()["id"])
     assert scan["status"] == "done" and scan["result"]["items"][0]["category_id"] == "paper"
-    storage = s3_client.app.state.context.scans.storage  # type: ignore[attr-defined]
+    storage = s3_client.app.state.context.storage  # type: ignore[attr-defined]
     assert storage.head(ticket["key"]) is not None
     # The cleaned copy the analyser reads is in the bucket too, EXIF-free and re-encoded.
     cleaned = [key for key in _keys(storage) if key.startswith("scans/")]

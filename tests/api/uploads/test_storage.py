@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from api.settings import Settings
-from api.uploads.storage import LocalStorage
+from api.storage import LocalStorage
 
 
 def test_delete_prefix_deletes_one_folder_and_leftovers(make_settings: Callable[..., Settings]) -> None:

@@ -17,8 +17,8 @@ from sqlalchemy import func, select, text
 from api.context import AppContext
 from api.scans.erasure import stored_keys
 from api.scans.models import Scan, ScanEvent, ScanFeedback
+from api.storage import Storage
 from api.uploads.models import Upload
-from api.uploads.storage import Storage
 from api.users.models import User
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, wait_for_scan
@@ -56,7 +56,7 @@ def _context(client: TestClient) -> AppContext:
 
 
 def _storage(client: TestClient) -> Storage:
-    return _context(client).scans.storage
+    return _context(client).storage
 
 
 def _upload(client: TestClient, headers: dict[str, str], seed: int) -> str:

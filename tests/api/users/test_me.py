@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.account.service import delete_account
 from api.auth.models import AuthSession, LoginAudit, SocialAccount
 from api.context import AppContext
 from api.db import utcnow
 from api.users.models import User
-from api.users.service import delete_account
 
 pytestmark = pytest.mark.services
 Headers = Callable[[str], dict[str, str]]

@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from api import migrate
+from api.account.stats import user_stats
 from api.context import AppContext
 from api.db import utcnow
 from api.knowledge import load_bundle
 from api.scans.models import Scan
 from api.settings import Settings
 from api.users.models import User
-from api.users.stats import user_stats
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import wait_for_scan
 

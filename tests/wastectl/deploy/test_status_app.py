@@ -12,10 +12,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.support import services
+from tests.support.processes import wait_for
 from tests.support.profile import TEST_PROFILE
 from tests.wastectl.deploy.fakecluster import FakeCluster
 from tests.wastectl.fleet.cli import run_cli
-from tests.workers.support import CeleryWorker, wait_for
+from tests.workers.support import CeleryWorker
 
 MANAGEMENT_URL = "http://127.0.0.1:15672"
 NO_REGISTRY = "--skip-image-check"

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.cli import free_port
 from tests.wastectl.fleet import standins
 
 SSHD = "/usr/sbin/sshd"
@@ -95,12 +96,6 @@ def require_sshd() -> None:
     if not Path(SSHD).exists():
         pytest.skip("OpenSSH sshd is not installed (apt-get install -y openssh-server)")
     Path("/run/sshd").mkdir(exist_ok=True)
-
-
-def free_port(address: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((address, 0))
-        return int(sock.getsockname()[1])
 
 
 def keygen(path: Path) -> None:

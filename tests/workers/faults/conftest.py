@@ -23,6 +23,7 @@ from tests.conftest import clear_tables
 from tests.support import services
 from tests.workers import rabbitmq_node
 from tests.workers.private_services import PostgresServer, RedisServer
+from workers.dispatch import CeleryDispatcher
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -74,14 +75,14 @@ def stack(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., Any]
 
     @contextmanager
     def build(values: dict[str, Any]) -> Iterator[tuple[TestClient, AppContext]]:
-        ctx = AppContext.from_settings(make_settings(**values))
+        ctx = AppContext.from_settings(make_settings(**values), dispatcher_factory=CeleryDispatcher)
         opened.append(ctx)
         with TestClient(create_app(context=ctx)) as api:
             yield api, ctx
 
     yield build
     for ctx in opened:
-        ctx.scans.close()
+        ctx.close_dispatcher()
         try:
             clear_tables(ctx)
         finally:

@@ -61,6 +61,6 @@ def assert_done_once(ctx: AppContext, ids: list[str]) -> None:
 
 def worker_idle(ctx: AppContext) -> bool:
     """Every worker answered and none has a task still active (its whole capacity is free)."""
-    app = ctx.scans.dispatcher.app  # type: ignore[attr-defined]
+    app = ctx.dispatcher.app  # type: ignore[attr-defined]
     active = app.control.inspect(timeout=3).active()
     return bool(active) and all(not tasks for tasks in active.values())

@@ -14,9 +14,10 @@ from api import migrate
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login
+from tests.support.processes import wait_for
 from tests.workers.faults.flow import assert_done_once, submit_many, wait_all, worker_idle
 from tests.workers.private_services import PostgresServer
-from tests.workers.support import CeleryWorker, wait_for
+from tests.workers.support import CeleryWorker
 
 BATCH = 6
 

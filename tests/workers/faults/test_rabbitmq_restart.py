@@ -14,9 +14,10 @@ from typing import Any
 
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans.conftest import login
+from tests.support.processes import wait_for
 from tests.workers import rabbitmq_node
 from tests.workers.faults.flow import assert_done_once, submit, submit_many, wait_all
-from tests.workers.support import CeleryWorker, wait_for
+from tests.workers.support import CeleryWorker
 
 SCANS = 200
 
@@ -48,7 +49,7 @@ def test_broker_restart_during_200_scans_loses_none_and_needs_no_sweep(
             statuses = wait_all(api, headers, ids, timeout=120)
             assert statuses == ["done"] * SCANS, worker.log()[-3000:]
             assert_done_once(ctx, ids)
-            assert ctx.scans.dispatcher.publisher.pending == 0  # type: ignore[attr-defined]
+            assert ctx.dispatcher.publisher.pending == 0  # type: ignore[attr-defined]
             assert wait_for(lambda: fake_openai.count >= SCANS, timeout=10)
             assert fake_openai.count == SCANS, "a scan called the model twice"
     finally:
@@ -70,7 +71,7 @@ def test_scans_submitted_while_the_broker_is_down_run_when_it_is_back(
             assert wait_all(api, headers, ids, timeout=60) == ["done"]
             rabbit.stop()
             ids += [submit(api, headers) for _ in range(3)]
-            publisher = ctx.scans.dispatcher.publisher  # type: ignore[attr-defined]
+            publisher = ctx.dispatcher.publisher  # type: ignore[attr-defined]
             assert publisher.pending == 3  # answered 202; the re-publisher holds them
             rabbit.start()
             assert wait_all(api, headers, ids, timeout=90) == ["done"] * 4, worker.log()[-3000:]

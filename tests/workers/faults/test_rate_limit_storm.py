@@ -13,8 +13,9 @@ from typing import Any
 
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans.conftest import login
+from tests.support.processes import wait_for
 from tests.workers.faults.flow import assert_done_once, submit_many, wait_all, worker_idle
-from tests.workers.support import CeleryWorker, wait_for
+from tests.workers.support import CeleryWorker
 
 SCANS = 12
 STORM = 30  # 429 answers before the provider recovers

@@ -14,8 +14,9 @@ from api.scans.models import Scan, ScanEvent
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, wait_for_scan
+from tests.support.processes import wait_for
 from tests.workers.faults.flow import assert_done_once, submit_many, wait_all
-from tests.workers.support import CeleryWorker, wait_for
+from tests.workers.support import CeleryWorker
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from api.account.erasure import Eraser
 from api.auth.models import AuthSession, LoginAudit, SocialAccount
-from api.users.erasure import Eraser
 from api.users.models import User
 from api.users.schemas import UserUpdate
 
@@ -23,7 +23,7 @@ def update_profile(session: Session, *, user: User, changes: UserUpdate) -> User
 def delete_account(session: Session, *, user: User, erasers: Mapping[str, Eraser]) -> None:
     """Delete the user and everything personal in one transaction (all or nothing).
 
-    `erasers` is normally `api.users.erasure.user_data_erasers(context)`. The user row is locked
+    `erasers` is normally `api.account.erasure.user_data_erasers(storage=...)`. The user row is locked
     first (PostgreSQL), so a scan or upload inserted concurrently waits on its foreign key and then
     fails instead of slipping in after an eraser looked.
     """

@@ -27,7 +27,8 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from api.db import GUID
 from api.knowledge import KnowledgeBundle
-from api.scans.models import PENDING_STATUSES, Scan
+from api.scans.models import Scan
+from api.scans.status import PENDING_STATUSES, ScanStatus
 from api.users.schemas import CategoryCount, ScanStatusCounts, Streak, UserStats
 
 STATS_TZ = ZoneInfo("Asia/Seoul")
@@ -79,8 +80,8 @@ def _totals(session: Session, user_id: uuid.UUID) -> tuple[int, ScanStatusCounts
     row = session.execute(
         select(
             func.count(),
-            count_if(Scan.status == "done"),
-            count_if(Scan.status == "failed"),
+            count_if(Scan.status == ScanStatus.done),
+            count_if(Scan.status == ScanStatus.failed),
             count_if(Scan.status.in_(PENDING_STATUSES)),
             func.min(Scan.created_at),
             func.max(Scan.created_at),

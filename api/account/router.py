@@ -1,13 +1,13 @@
 from fastapi import APIRouter, Response
 
+from api.account.erasure import user_data_erasers
+from api.account.service import delete_account, update_profile
+from api.account.stats import user_stats
 from api.auth.deps import CurrentUser
 from api.db import utcnow
-from api.deps import ContextDep, SessionDep
+from api.deps import BundleDep, SessionDep, StorageDep
 from api.errors import ApiError, error_responses
-from api.users.erasure import user_data_erasers
 from api.users.schemas import UserPublic, UserStats, UserUpdate
-from api.users.service import delete_account, update_profile
-from api.users.stats import user_stats
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -29,16 +29,16 @@ def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) -> UserP
 
 
 @router.get("/me/stats", response_model=UserStats, responses=error_responses(401))
-def read_my_stats(user: CurrentUser, session: SessionDep, context: ContextDep) -> UserStats:
+def read_my_stats(user: CurrentUser, session: SessionDep, bundle: BundleDep) -> UserStats:
     """Scan statistics: totals by status and category, first/last scan, daily streak (KST days)."""
-    return user_stats(session=session, user_id=user.id, now=utcnow(), bundle=context.scans.bundle)
+    return user_stats(session=session, user_id=user.id, now=utcnow(), bundle=bundle)
 
 
 @router.delete("/me", status_code=204, responses=error_responses(401, 503))
-def delete_me(user: CurrentUser, session: SessionDep, context: ContextDep) -> Response:
+def delete_me(user: CurrentUser, session: SessionDep, storage: StorageDep) -> Response:
     """Delete the account: personal data, provider links, sessions, scans and their images.
 
     503 `storage_unavailable` when stored images could not be deleted: nothing was deleted, retry.
     """
-    delete_account(session, user=user, erasers=user_data_erasers(context))
+    delete_account(session, user=user, erasers=user_data_erasers(storage=storage))
     return Response(status_code=204)

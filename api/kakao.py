@@ -20,6 +20,8 @@ import httpx
 if TYPE_CHECKING:
     from redis import Redis
 
+    from api.settings import Settings
+
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 45
@@ -246,3 +248,14 @@ class KakaoLocalClient:
             self._cache.set(key, json.dumps(body, ensure_ascii=False), ex=self._cache_ttl)
         except RedisError as exc:
             log.warning("Kakao cache write failed: %s", exc)
+
+
+def kakao_client(settings: Settings, redis: Redis | None) -> KakaoLocalClient | None:
+    """A client when `WASTE_KAKAO_REST_API_KEY` is set (responses cached in Redis when available)."""
+    if settings.kakao_rest_api_key is None:
+        return None
+    return KakaoLocalClient(
+        base_url=settings.kakao_local_base_url, api_key=settings.kakao_rest_api_key.get_secret_value(),
+        timeout=settings.kakao_timeout_seconds, cache=redis, cache_prefix=settings.redis_prefix,
+        cache_ttl=settings.locations_cache_ttl_seconds,
+    )  # fmt: skip

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from api.errors import ApiError
+from api.domain_errors import Unavailable
 from api.settings import Settings
 
 LOCAL_UPLOAD_PATH = "/api/v1/uploads/local"
@@ -131,11 +131,11 @@ class LocalStorage:
 _MISSING = ("NoSuchKey", "404", "NotFound")
 
 
-class StorageUnavailable(ApiError):
-    """S3 failed (unreachable, credentials, permissions): 503, the client may retry."""
+class StorageUnavailable(Unavailable):
+    """S3 failed (unreachable, credentials, permissions): the client may retry."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__(503, detail, code="storage_unavailable")
+        super().__init__(detail, code="storage_unavailable")
 
 
 class S3Storage:

@@ -6,7 +6,7 @@ failing eraser deletes nothing. Social accounts, sessions and login audits need 
 their foreign keys are `ON DELETE CASCADE` and `delete_account` removes them explicitly too.
 
 An eraser only gets the session and the user id; what else it needs (the scans eraser needs
-the image storage) it takes from the `AppContext` the registry is built with.
+the image storage) is bound when the registry is built (`user_data_erasers(storage=...)`).
 
 The scans eraser deletes the objects the user's rows point to; the storage eraser then deletes
 everything under the user's folders (`USER_PREFIXES`), so an object no row points to (a photo
@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-if TYPE_CHECKING:
-    from api.context import AppContext
+from api.scans.erasure import erase_user_scans
+from api.storage import Storage
+from api.uploads.erasure import erase_user_objects
 
 Eraser = Callable[[Session, uuid.UUID], None]
 
@@ -31,26 +31,20 @@ Eraser = Callable[[Session, uuid.UUID], None]
 USER_PREFIXES = ("uploads/{user}/", "scans/{user}/")
 
 
-def _scans_eraser(context: AppContext) -> Eraser:
+def _scans_eraser(storage: Storage) -> Eraser:
     def erase(session: Session, user_id: uuid.UUID) -> None:
-        from api.scans.erasure import erase_user_scans
-
-        erase_user_scans(session, user_id=user_id, storage=context.scans.storage)
+        erase_user_scans(session, user_id=user_id, storage=storage)
 
     return erase
 
 
-def _storage_eraser(context: AppContext) -> Eraser:
+def _storage_eraser(storage: Storage) -> Eraser:
     def erase(session: Session, user_id: uuid.UUID) -> None:
-        from api.uploads.erasure import erase_user_objects
-
-        erase_user_objects(
-            context.scans.storage, user_id, [prefix.format(user=user_id.hex) for prefix in USER_PREFIXES]
-        )
+        erase_user_objects(storage, user_id, [prefix.format(user=user_id.hex) for prefix in USER_PREFIXES])
 
     return erase
 
 
-def user_data_erasers(context: AppContext) -> dict[str, Eraser]:
-    """Erasers in run order, bound to this process's collaborators (see docs/auth.md)."""
-    return {"scans": _scans_eraser(context), "storage": _storage_eraser(context)}
+def user_data_erasers(*, storage: Storage) -> dict[str, Eraser]:
+    """Erasers in run order, bound to this process's storage (see docs/auth.md)."""
+    return {"scans": _scans_eraser(storage), "storage": _storage_eraser(storage)}
