@@ -131,13 +131,18 @@ def test_fifty_concurrent_scans_none_lost_or_duplicated(api: TestClient, fake_op
     assert len(set(ids)) == 50
     results = [wait_for_scan(api, headers, scan_id, timeout=60) for scan_id in ids]
     assert all(result["status"] == "done" for result in results)
-    assert fake_openai.count == 50 and fake_openai.problems == []
+    assert fake_openai.problems == []
     with session_scope(api.app.state.context.session_factory) as session:  # type: ignore[attr-defined]
         done_events = session.scalar(
             select(func.count()).select_from(ScanEvent).where(ScanEvent.stage == "done")
         )
         assert done_events == 50
         assert session.scalar(select(func.count()).select_from(Scan)) == 50
+        attempts = list(session.scalars(select(Scan.attempts)))
+    # One model call per recorded analysis attempt: on a loaded machine a call can pass the tests'
+    # 1 s model timeout and be retried (counted in `attempts`); a duplicate delivery would not be.
+    assert all(n >= 1 for n in attempts)
+    assert fake_openai.count == sum(attempts)
 
 
 def test_beat_requeues_a_stuck_scan(api: TestClient, fake_openai: FakeOpenAI) -> None:
