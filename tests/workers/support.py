@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 from api.tasks.names import WORK_QUEUES
+from wastectl.local.worker import WorkerProcess
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ALL_QUEUES = ",".join(WORK_QUEUES)
@@ -25,26 +24,23 @@ def settings_env(values: dict[str, Any]) -> dict[str, str]:
     return env
 
 
-class CeleryWorker:
+class CeleryWorker(WorkerProcess):
+    """The product's worker process (wastectl/local/worker.py) with the settings as its environment,
+    waited for until it is ready, and killable for the crash tests."""
+
+    env: dict[str, str]
+
     def __init__(self, values: dict[str, Any], log_dir: Path, *, pool: str = "threads", concurrency: int = 8,
                  queues: str = ALL_QUEUES) -> None:  # fmt: skip
-        self.env = settings_env(values)
-        self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
-        self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
-        self.argv = [
-            sys.executable, "-m", "celery", "-A", "workers.main", "worker", "--loglevel=INFO",
-            f"--pool={pool}", f"--concurrency={concurrency}", "-Q", queues, "-n", self.name,
-            "--without-gossip", "--without-mingle",
-        ]  # fmt: skip
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 30.0) -> CeleryWorker:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.argv, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+        super().__init__(
+            queues=queues.split(","), concurrency=concurrency, pool=pool,
+            log_path=log_dir / f"worker-{uuid.uuid4().hex[:6]}.log", name=f"test-{uuid.uuid4().hex[:8]}@%h",
+            env=settings_env(values), cwd=REPO_ROOT, die_with_parent=False,
         )  # fmt: skip
-        log.close()
+
+    def start(self, timeout: float = 30.0) -> CeleryWorker:  # type: ignore[override]  # returns self
+        super().start()
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -63,16 +59,6 @@ class CeleryWorker:
         assert self.process is not None
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
-
-    def stop(self, timeout: float = 15.0) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
 
 
 def queue_depth(broker_url: str, queue: str) -> int:

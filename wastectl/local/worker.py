@@ -31,27 +31,56 @@ def _die_with_parent() -> None:
 
 
 class WorkerProcess:
-    def __init__(self, *, queues: list[str], concurrency: int, log_path: Path, name: str = "dev") -> None:
+    """One `celery worker` subprocess in its own process group.
+
+    `wastectl dev` runs it with this process's environment and ties it to its own life
+    (`die_with_parent`); the test harness passes the settings as `env` and keeps it independent
+    of the spawning thread (PR_SET_PDEATHSIG fires when that *thread* exits).
+    """
+
+    def __init__(
+        self,
+        *,
+        queues: list[str],
+        concurrency: int,
+        log_path: Path,
+        name: str = "dev@%h",
+        pool: str = "threads",
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        die_with_parent: bool = True,
+    ) -> None:
         self.queues = queues
         self.concurrency = concurrency
         self.log_path = log_path
-        self.name = name
+        self.name = name if "@" in name else f"{name}@%h"
+        self.pool = pool
+        self.env = env
+        self.cwd = cwd
+        self.die_with_parent = die_with_parent
         self.process: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
         return [
             sys.executable, "-m", "celery", "-A", "workers.main", "worker",
-            "--loglevel=INFO", "--pool=threads", f"--concurrency={self.concurrency}",
-            "-Q", ",".join(self.queues), "-n", f"{self.name}@%h", "--without-gossip", "--without-mingle",
+            "--loglevel=INFO", f"--pool={self.pool}", f"--concurrency={self.concurrency}",
+            "-Q", ",".join(self.queues), "-n", self.name, "--without-gossip", "--without-mingle",
         ]  # fmt: skip
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log_file = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.command(), stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent, env=os.environ.copy(),  # noqa: PLW1509 - runs before any thread starts
-        )  # fmt: skip
+        env = os.environ.copy() if self.env is None else self.env
+        if self.die_with_parent:
+            self.process = subprocess.Popen(
+                self.command(), stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent, env=env, cwd=self.cwd,  # noqa: PLW1509 - runs before any thread starts
+            )  # fmt: skip
+        else:
+            self.process = subprocess.Popen(
+                self.command(), stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True, env=env, cwd=self.cwd,
+            )  # fmt: skip
         log_file.close()
         log.info("celery worker started: pid %s, log %s", self.process.pid, self.log_path)
 
