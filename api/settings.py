@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -55,6 +56,23 @@ class Environment(StrEnum):
 
 
 AnalyserName = Literal["offline", "openai", "openai-compatible"]
+
+
+class OAuthProvider(StrEnum):
+    """The social logins; each has `WASTE_<NAME>_CLIENT_ID`, `_CLIENT_SECRET` and `_REDIRECT_URI`."""
+
+    kakao = "kakao"
+    naver = "naver"
+    google = "google"
+
+
+@dataclass(frozen=True)
+class OAuthClient:
+    """One provider's registration with us (client id empty: the provider is not enabled)."""
+
+    client_id: str
+    client_secret: SecretStr | None
+    redirect_uri: str | None
 
 
 class Settings(BaseSettings):
@@ -285,6 +303,18 @@ class Settings(BaseSettings):
         if self.dev_login is not None:
             return self.dev_login
         return self.env is Environment.development
+
+    def oauth_client(self, provider: OAuthProvider) -> OAuthClient:
+        """One provider's settings by its name, typed: the one place that maps a name to its fields."""
+        match provider:
+            case OAuthProvider.kakao:
+                client = (self.kakao_client_id, self.kakao_client_secret, self.kakao_redirect_uri)
+            case OAuthProvider.naver:
+                client = (self.naver_client_id, self.naver_client_secret, self.naver_redirect_uri)
+            case OAuthProvider.google:
+                client = (self.google_client_id, self.google_client_secret, self.google_redirect_uri)
+        client_id, secret, redirect_uri = client
+        return OAuthClient(client_id or "", secret, redirect_uri)
 
     @property
     def tasks_in_process(self) -> bool:

@@ -23,7 +23,7 @@ from api.deps import ContextDep, SessionDep, SettingsDep
 from api.domain_errors import DomainError
 from api.errors import ApiError, ErrorBody, error_responses
 from api.ratelimit import login_rate_limit, token_rate_limit
-from api.settings import Settings
+from api.settings import OAuthProvider, Settings
 
 router = APIRouter()
 ProviderName = Annotated[str, Path(description="`kakao`, `naver` or `google`", examples=["kakao"])]
@@ -34,7 +34,7 @@ def _bad_request(detail: str, code: str) -> ApiError:
 
 
 def _redirect_uri(request: Request, settings: Settings, provider: str, requested: str | None) -> str:
-    configured = getattr(settings, f"{provider}_redirect_uri", None)
+    configured = settings.oauth_client(OAuthProvider(provider)).redirect_uri
     if requested is not None:
         if requested != configured and requested not in settings.auth_redirect_uris:
             raise _bad_request("redirect_uri is not in the allow-list", "redirect_uri_not_allowed")

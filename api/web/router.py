@@ -12,9 +12,9 @@ from fastapi import APIRouter, Header, Path, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.auth.providers import SUPPORTED
 from api.deps import SettingsDep
 from api.errors import ApiError
+from api.settings import OAuthProvider
 from api.uploads.images import ALLOWED_CONTENT_TYPES
 from api.web.policy import web_headers
 
@@ -94,7 +94,7 @@ class WebConfig(BaseModel):
 @router.get("/web/config")
 def web_config(settings: SettingsDep) -> JSONResponse:
     """What this server offers the page: the dev login (when enabled), providers, map tiles."""
-    providers = [name for name in SUPPORTED if getattr(settings, f"{name}_client_id")]
+    providers = [name.value for name in OAuthProvider if settings.oauth_client(name).client_id]
     tiles = settings.web_map_tile_url
     config = WebConfig(
         dev_login=settings.dev_login_enabled,

@@ -3,7 +3,7 @@ from collections.abc import Callable
 import pytest
 from pydantic import ValidationError
 
-from api.settings import PLACEHOLDER_JWT_SECRET, Settings
+from api.settings import PLACEHOLDER_JWT_SECRET, OAuthProvider, Settings
 
 
 def test_defaults_are_the_embedded_profile(make_settings: Callable[..., Settings]) -> None:
@@ -79,3 +79,15 @@ def test_secrets_never_in_repr(make_settings: Callable[..., Settings]) -> None:
     assert "sk-very-secret" not in text
     assert "jwt-very-secret" not in text
     assert PLACEHOLDER_JWT_SECRET not in text
+
+
+def test_each_oauth_provider_reads_its_own_settings(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings(
+        kakao_client_id="k-id", naver_client_id="n-id", naver_client_secret="n-secret",
+        google_redirect_uri="https://app.example/cb",
+    )  # fmt: skip
+    kakao, naver, google = (settings.oauth_client(p) for p in OAuthProvider)
+    assert (kakao.client_id, kakao.client_secret, kakao.redirect_uri) == ("k-id", None, None)
+    assert naver.client_id == "n-id" and naver.client_secret is not None
+    assert naver.client_secret.get_secret_value() == "n-secret"
+    assert (google.client_id, google.redirect_uri) == ("", "https://app.example/cb")

@@ -6,9 +6,9 @@ from api.auth.providers.base import HttpProvider
 from api.auth.providers.google import GoogleProvider
 from api.auth.providers.kakao import KakaoProvider
 from api.auth.providers.naver import NaverProvider
-from api.settings import Settings
+from api.settings import OAuthProvider, Settings
 
-SUPPORTED = ("kakao", "naver", "google")
+SUPPORTED: tuple[str, ...] = tuple(OAuthProvider)
 
 
 class ProviderRegistry:
@@ -18,13 +18,15 @@ class ProviderRegistry:
     """
 
     def __init__(self, settings: Settings) -> None:
-        self.providers: dict[str, HttpProvider] = {}
-        if settings.kakao_client_id:
-            self.providers["kakao"] = KakaoProvider(settings)
-        if settings.naver_client_id:
-            self.providers["naver"] = NaverProvider(settings)
-        if settings.google_client_id:
-            self.providers["google"] = GoogleProvider(settings)
+        classes: dict[OAuthProvider, type[HttpProvider]] = {
+            OAuthProvider.kakao: KakaoProvider, OAuthProvider.naver: NaverProvider,
+            OAuthProvider.google: GoogleProvider,
+        }  # fmt: skip
+        self.providers: dict[str, HttpProvider] = {
+            provider.value: cls(settings)
+            for provider, cls in classes.items()
+            if settings.oauth_client(provider).client_id
+        }
 
     def get(self, name: str) -> HttpProvider | None:
         return self.providers.get(name)

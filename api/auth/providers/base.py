@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from api.settings import Settings
+from api.settings import OAuthProvider, Settings
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,7 @@ class HttpProvider:
     @property
     def client_id(self) -> str:
         """`WASTE_<NAME>_CLIENT_ID` (empty when unset: the routes answer 404 for such a provider)."""
-        value = getattr(self.settings, f"{self.name}_client_id", None)
-        return value if isinstance(value, str) else ""
+        return self.settings.oauth_client(OAuthProvider(self.name)).client_id
 
     def build_authorization_url(
         self, endpoint: str, *, redirect_uri: str, state: str, code_challenge: str | None, **extra: str
