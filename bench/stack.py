@@ -9,6 +9,7 @@ Used by `bench/scan_throughput.py` and `bench/api_endpoints.py`; needs the servi
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -220,3 +221,6 @@ class Stack:
             services.delete_vhost(self.vhost)
         if self.database_url:
             services.drop_postgres_database(self.server, self.database_url)
+        # Logs, the local object store and its images; WASTE_BENCH_KEEP_LOGS=1 keeps them to look at.
+        if os.environ.get("WASTE_BENCH_KEEP_LOGS") != "1":
+            shutil.rmtree(self.logs, ignore_errors=True)

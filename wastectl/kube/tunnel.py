@@ -87,10 +87,11 @@ class Tunnel:
                     if not data:
                         break
                     sock.sendall(data)
-        except OSError:
+        except (OSError, EOFError):  # paramiko raises EOFError once the SSH transport is gone
             pass
         finally:
-            channel.close()
+            with contextlib.suppress(OSError, EOFError):
+                channel.close()
             sock.close()
 
     def close(self) -> None:

@@ -14,7 +14,13 @@ from wastectl.nodes.ssh import CommandResult, Connection
 
 
 def build_script(commands: dict[str, float], marker: str) -> str:
-    lines = ["t=$(mktemp -d) || exit 97", "trap 'rm -rf \"$t\"' EXIT"]
+    # A signal would end sh without running its EXIT trap (the client gone: SIGPIPE on the next
+    # printf, or SIGHUP/SIGTERM): turn each into an exit so the scratch directory goes too.
+    lines = [
+        "t=$(mktemp -d) || exit 97",
+        "trap 'rm -rf \"$t\"' EXIT",
+        "trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM",
+    ]
     for index, (command, timeout) in enumerate(commands.items()):
         lines.append(
             f'( timeout {max(timeout, 0.1):g} sh -c {shlex.quote(command)} >"$t/o{index}" 2>"$t/e{index}" '

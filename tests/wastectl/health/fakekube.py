@@ -9,6 +9,7 @@ every request for assertions.
 from __future__ import annotations
 
 import copy
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -133,6 +134,7 @@ class FakeKube:
     _ca_pem: bytes = b""
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
+    _tls_dir: Path | None = None
 
     @property
     def url(self) -> str:
@@ -322,7 +324,8 @@ class FakeKube:
         if self.tls_names:
             import tempfile
 
-            cert, key, self._ca_pem = make_tls(Path(tempfile.mkdtemp(prefix="fakekube-tls-")), self.tls_names)
+            self._tls_dir = Path(tempfile.mkdtemp(prefix="fakekube-tls-"))
+            cert, key, self._ca_pem = make_tls(self._tls_dir, self.tls_names)
             tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
         config = uvicorn.Config(
             self.app(), host=self.address, port=self.port, log_level="warning", lifespan="off", **tls
@@ -342,6 +345,9 @@ class FakeKube:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(5)
+        if self._tls_dir is not None:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+            self._tls_dir = None
 
 
 def _cluster_route(listing: Any, kind: str) -> Any:

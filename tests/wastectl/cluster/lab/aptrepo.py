@@ -57,6 +57,13 @@ def build(repo: Path, *, gnupg_home: Path | None = None, key_id: str | None = No
             check=True,
             capture_output=True,
         )
+        stop_agent(gnupg_home)
+
+
+def stop_agent(gnupg_home: Path) -> None:
+    """gpg starts a gpg-agent daemon per home directory and leaves it running: stop it."""
+    subprocess.run(["gpgconf", "--homedir", str(gnupg_home), "--kill", "gpg-agent"], check=False,
+                   capture_output=True)  # fmt: skip
 
 
 def signing_key(gnupg_home: Path, export_to: Path) -> str:
@@ -86,4 +93,5 @@ def signing_key(gnupg_home: Path, export_to: Path) -> str:
         capture_output=True,
     ).stdout
     export_to.write_bytes(armored)
+    stop_agent(gnupg_home)
     return uid
