@@ -32,10 +32,10 @@ log = logging.getLogger(__name__)
 def stored_keys(session: Session, user_id: uuid.UUID) -> set[str]:
     """Every storage key the user's rows point to (purged images have an empty key)."""
     keys: set[str] = set()
-    for image_key, upload_key in session.execute(
-        select(Scan.image_key, Scan.upload_key).where(Scan.user_id == user_id)
+    for image_key, upload_key, original_key in session.execute(
+        select(Scan.image_key, Scan.upload_key, Scan.original_key).where(Scan.user_id == user_id)
     ):
-        keys.update(key for key in (image_key, upload_key) if key)
+        keys.update(key for key in (image_key, upload_key, original_key) if key)
     keys.update(session.scalars(select(Upload.key).where(Upload.user_id == user_id)))
     return keys
 

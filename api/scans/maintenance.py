@@ -50,9 +50,11 @@ def purge_expired(
         ).all()
         for scan in scans:
             storage.delete(scan.image_key)
-            if scan.upload_key:
-                storage.delete(scan.upload_key)
+            for key in {scan.upload_key, scan.original_key}:
+                if key:
+                    storage.delete(key)
             scan.image_key = PURGED
+            scan.original_key = None
             counts["images"] += 1
     return counts
 

@@ -28,6 +28,9 @@ class Scan(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), default=None)
     upload_key: Mapped[str | None] = mapped_column(String(300), default=None)
     image_key: Mapped[str] = mapped_column(String(300))
+    # The image as the client sent it, until the worker's first stage has normalised it into
+    # `image_key` (api/scans/prepare.py); then None. Until then `image_sha256` hashes these bytes.
+    original_key: Mapped[str | None] = mapped_column(String(300), default=None)
     image_sha256: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text, default=None)
     lat: Mapped[float | None] = mapped_column(Float, default=None)

@@ -27,6 +27,7 @@ from api.scans.grounding import build_result
 from api.scans.models import Scan, ScanEvent
 from api.scans.nearby import nearest_points
 from api.scans.policy import ScanPolicy
+from api.scans.prepare import prepare_image
 from api.scans.runtime import ScanRuntime
 from api.scans.status import FINAL_STATUSES, ScanStatus
 from api.telemetry import seconds_since
@@ -76,8 +77,27 @@ def _cached_analysis(session: Session, runtime: ScanRuntime, scan: Scan) -> Scan
     )
 
 
+def _reuse_cached(session: Session, runtime: ScanRuntime, scan: Scan) -> bool:
+    """Take the analysis of an identical image within the TTL; True when there was one."""
+    cached = _cached_analysis(session, runtime, scan)
+    if cached is None or cached.analysis is None:
+        return False
+    scan.analysis = dict(cached.analysis)
+    scan.cached_from = cached.id
+    scan.model = cached.model
+    scan.status = ScanStatus.grounding
+    scan.updated_at = utcnow()
+    record_event(session, scan, ScanStatus.analysing, "reused the analysis of an identical image")
+    record_event(session, scan, ScanStatus.grounding)
+    runtime.telemetry.cache_hits.inc()
+    return True
+
+
 def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
-    """Stage 1. Raises Transient/PermanentAnalyserError from the analyser."""
+    """Stage 1: normalise the stored image (`prepare_image`), then the model call.
+
+    Raises Transient/PermanentAnalyserError from the analyser or the image work.
+    """
     factory = runtime.session_factory
     with session_scope(factory) as session:
         scan = session.get(Scan, scan_id)
@@ -85,16 +105,8 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
             return Next.stop
         if scan.analysis is not None:
             return Next.post
-        cached = _cached_analysis(session, runtime, scan)
-        if cached is not None and cached.analysis is not None:
-            scan.analysis = dict(cached.analysis)
-            scan.cached_from = cached.id
-            scan.model = cached.model
-            scan.status = ScanStatus.grounding
-            scan.updated_at = utcnow()
-            record_event(session, scan, ScanStatus.analysing, "reused the analysis of an identical image")
-            record_event(session, scan, ScanStatus.grounding)
-            runtime.telemetry.cache_hits.inc()
+        first_run = scan.attempts == 0 and not scan.replays
+        if scan.original_key is None and _reuse_cached(session, runtime, scan):
             runtime.telemetry.stage_done(ScanStatus.queued, seconds_since(scan.created_at))
             return Next.post
         if scan.attempts >= ScanPolicy.from_settings(runtime.settings).max_attempts:
@@ -102,13 +114,23 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
             raise PermanentAnalyserError(
                 "too_many_attempts", f"analysis started {scan.attempts} times without finishing"
             )
-        if scan.attempts == 0 and not scan.replays:
+        if first_run:
             runtime.telemetry.stage_done(ScanStatus.queued, seconds_since(scan.created_at))
         scan.status = ScanStatus.analysing
         scan.attempts += 1
         scan.updated_at = utcnow()
         record_event(session, scan, ScanStatus.analysing)
-        image_key, note = scan.image_key, scan.note
+        image_key, note, original_key = scan.image_key, scan.note, scan.original_key
+        upload_key = scan.upload_key
+    if original_key is not None:
+        # Counted as an attempt above, so an image that kills the worker is a poison message too.
+        prepare_image(runtime, scan_id, original_key=original_key, image_key=image_key, upload_key=upload_key)
+        with session_scope(factory) as session:
+            scan = session.get(Scan, scan_id)
+            if scan is None or scan.status in FINAL_STATUSES:
+                return Next.stop
+            if _reuse_cached(session, runtime, scan):
+                return Next.post
     image = runtime.storage.get(image_key)
     if image is None:
         raise PermanentAnalyserError("image_missing", f"the stored image {image_key} is gone")

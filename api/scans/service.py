@@ -5,6 +5,7 @@ before anything is queued and long before any analyser call.
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
 import uuid
 from dataclasses import dataclass
@@ -19,13 +20,13 @@ from api.db import utcnow
 from api.domain_errors import Conflict, Forbidden, InvalidInput, LimitReached, NotFound, TooLarge
 from api.scans.models import Scan, ScanEvent, ScanFeedback
 from api.scans.pipeline import ground_scan, record_event
+from api.scans.prepare import original_key_for
 from api.scans.runtime import ScanRuntime
 from api.scans.status import ScanStatus
 from api.settings import Settings
 from api.storage import Storage
-from api.uploads.images import ALLOWED_FORMATS, process_image
+from api.uploads.images import inspect_image
 from api.uploads.models import Upload
-from api.uploads.originals import scrub_original
 from api.users.models import User
 
 QUOTA_TZ = ZoneInfo("Asia/Seoul")
@@ -114,7 +115,7 @@ def create_scan(
     data: ScanInput,
     idempotency_key: str | None,
 ) -> tuple[Scan, bool]:
-    """Validate, store the cleaned image and insert the scan. Returns (scan, created)."""
+    """Validate, store the image as sent and insert the scan. Returns (scan, created)."""
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
         raise InvalidInput(
             f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters", code="invalid_idempotency_key"
@@ -131,31 +132,34 @@ def create_scan(
             session, storage=storage, settings=settings, user_id=user_id, key=data.upload_key or ""
         )
     )
-    # End the read transaction first: decoding and resizing take tens of milliseconds of CPU, and
-    # a pooled connection idle in a transaction meanwhile is one another request cannot have.
+    # End the read transaction first: a pooled connection idle in a transaction while the image
+    # is checked and stored is one another request cannot have.
     session.commit()
-    image = process_image(
+    info = inspect_image(
         raw,
         max_bytes=settings.upload_max_bytes,
         max_pixels=settings.image_max_pixels,
         max_side=settings.image_max_side,
         max_decode_bytes=settings.image_decode_max_bytes,
-        budget_bytes=settings.image_decode_budget_bytes,
     )
-    if data.upload_key is not None:
-        scrub_original(storage, data.upload_key, raw, ALLOWED_FORMATS[image.source_format])
     scan_id = uuid.uuid4()
     image_key = f"scans/{user_id.hex}/{scan_id.hex}.jpg"
-    # Stored before the row lock below: an object-store PUT inside it would serialise a user's
-    # scans on the network. Whatever stops the insert afterwards deletes the image again.
-    storage.put(image_key, image.data, image.content_type)
+    # The worker normalises the image (api/scans/prepare.py); a multipart original waits for it
+    # next to the key its cleaned copy gets, a ticket upload where the client put it. Stored before
+    # the row lock below: an object-store PUT inside it would serialise a user's scans on the
+    # network. Whatever stops the insert afterwards deletes the stored original again.
+    original_key = data.upload_key or original_key_for(image_key)
+    stored_here = data.upload_key is None
+    if stored_here:
+        storage.put(original_key, raw, info.content_type)
     scan = Scan(
         id=scan_id,
         user_id=user_id,
         idempotency_key=idempotency_key,
         upload_key=data.upload_key,
         image_key=image_key,
-        image_sha256=image.sha256,
+        original_key=original_key,
+        image_sha256=hashlib.sha256(raw).hexdigest(),
         note=data.note,
         lat=data.lat,
         lng=data.lng,
@@ -165,14 +169,16 @@ def create_scan(
         _insert_within_quota(session, settings, scan)
     except IntegrityError:
         session.rollback()
-        storage.delete(image_key)
+        if stored_here:
+            storage.delete(original_key)
         again = find_idempotent(session, user_id, idempotency_key)
         if again is None:
             raise
         return again, False
     except BaseException:
         session.rollback()
-        storage.delete(image_key)
+        if stored_here:
+            storage.delete(original_key)
         raise
     return scan, True
 

@@ -150,49 +150,26 @@ def decode_cost(width: int, height: int, mode: str) -> int:
     return width * height * (stored + extra)
 
 
-def process_image(
-    data: bytes, *, max_bytes: int, max_pixels: int, max_side: int, max_decode_bytes: int, budget_bytes: int
-) -> ProcessedImage:
-    """Validate and normalise an uploaded image; a `DomainError` (invalid, too large, ...) when unusable.
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the request-time check learnt from an image's header (and a cheap decode)."""
 
-    `max_decode_bytes` refuses one image whose decode would need more (413); `budget_bytes` is
-    the process-wide total all concurrent decodes share (`DecodeBudget`, 503 after a long wait).
-    """
-    if not data:
-        raise _bad_image("the image is empty (0 bytes)", code="empty_image")
-    if len(data) > max_bytes:
-        raise _bad_image(
-            f"the image is {len(data)} bytes; the limit is {max_bytes}", "image_too_large", TooLarge
-        )
-    _heif_available()
+    format: str
+    width: int
+    height: int
+
+    @property
+    def content_type(self) -> str:
+        return ALLOWED_FORMATS[self.format]
+
+
+@contextmanager
+def _as_domain_errors() -> Iterator[None]:
+    """Pillow's ways of saying "not an image", "a bomb" or "damaged", as the API's domain errors."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            opened = Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS))
-            fmt = opened.format or ""
-            width, height = opened.size
-            if width * height > max_pixels:
-                raise _bad_image(
-                    f"the image is {width}x{height} = {width * height} pixels; the limit is {max_pixels}",
-                    "image_too_many_pixels",
-                    TooLarge,
-                )
-            if fmt == "JPEG":
-                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers `max_side`:
-                # a 12 MP phone photo then costs a fraction of its full decode (docs/benchmarks.md).
-                opened.draft("RGB", (max_side, max_side))
-            cost = decode_cost(*opened.size, opened.mode)
-            if cost > max_decode_bytes:
-                raise _bad_image(
-                    f"the image is {width}x{height} {opened.mode}: decoding it needs about "
-                    f"{cost // MIB} MiB, the limit is {max_decode_bytes // MIB} MiB; "
-                    "send fewer pixels (a phone photo or screenshot fits) or a JPEG",
-                    "image_too_many_pixels",
-                    TooLarge,
-                )
-            with decode_budget(budget_bytes).hold(cost):
-                opened.load()
-                return _normalise(opened, fmt, max_side)
+            yield
     except DomainError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -207,6 +184,98 @@ def process_image(
         ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise _bad_image(f"the image is damaged or truncated: {exc}", "corrupt_image") from None
+
+
+def _open_within_limits(
+    data: bytes, *, max_bytes: int, max_pixels: int, max_side: int, max_decode_bytes: int
+) -> tuple[Image.Image, int]:
+    """The opened (not decoded) image and the bitmap bytes its decode will hold; refused when over a limit."""
+    if not data:
+        raise _bad_image("the image is empty (0 bytes)", code="empty_image")
+    if len(data) > max_bytes:
+        raise _bad_image(
+            f"the image is {len(data)} bytes; the limit is {max_bytes}", "image_too_large", TooLarge
+        )
+    _heif_available()
+    opened = Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS))
+    width, height = opened.size
+    if width * height > max_pixels:
+        raise _bad_image(
+            f"the image is {width}x{height} = {width * height} pixels; the limit is {max_pixels}",
+            "image_too_many_pixels",
+            TooLarge,
+        )
+    if opened.format == "JPEG":
+        # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers `max_side`:
+        # a 12 MP phone photo then costs a fraction of its full decode (docs/benchmarks.md).
+        opened.draft("RGB", (max_side, max_side))
+    cost = decode_cost(*opened.size, opened.mode)
+    if cost > max_decode_bytes:
+        raise _bad_image(
+            f"the image is {width}x{height} {opened.mode}: decoding it needs about "
+            f"{cost // MIB} MiB, the limit is {max_decode_bytes // MIB} MiB; "
+            "send fewer pixels (a phone photo or screenshot fits) or a JPEG",
+            "image_too_many_pixels",
+            TooLarge,
+        )
+    return opened, cost
+
+
+def inspect_image(
+    data: bytes, *, max_bytes: int, max_pixels: int, max_side: int, max_decode_bytes: int
+) -> ImageInfo:
+    """The request's check: every limit `process_image` applies, at a fraction of its cost.
+
+    The header gives format, size and decode cost. A JPEG is then decoded at 1/8 scale
+    (libjpeg's DCT scaling still reads every byte of the compressed data, so a truncated or
+    damaged file fails here), about 0.6 ms for a phone photo against ~20-30 ms for the full
+    normalisation; a PNG's chunks and CRCs are walked without inflating them (`verify`). A WEBP
+    or HEIF damaged past its header passes, and its scan fails in the worker with the same
+    `corrupt_image` code (docs/scans.md).
+    """
+    with _as_domain_errors():
+        opened, _ = _open_within_limits(
+            data, max_bytes=max_bytes, max_pixels=max_pixels, max_side=max_side,
+            max_decode_bytes=max_decode_bytes,
+        )  # fmt: skip
+        info = ImageInfo(format=opened.format or "", width=opened.width, height=opened.height)
+        if info.format not in ALLOWED_FORMATS:
+            raise _bad_image(
+                f"unsupported image format {info.format or 'unknown'}",
+                "unsupported_image_type",
+                UnsupportedMedia,
+            )
+        opened.close()
+        if info.format in ("JPEG", "PNG"):
+            # Opened again: a JPEG's `draft` holds from its first call, which set the worker's scale.
+            again = Image.open(io.BytesIO(data), formats=[info.format])
+            if info.format == "JPEG":
+                again.draft("RGB", (max(1, info.width // 8), max(1, info.height // 8)))
+                again.load()
+            else:
+                again.verify()
+            again.close()
+        return info
+
+
+def process_image(
+    data: bytes, *, max_bytes: int, max_pixels: int, max_side: int, max_decode_bytes: int, budget_bytes: int
+) -> ProcessedImage:
+    """Validate and normalise an uploaded image; a `DomainError` (invalid, too large, ...) when unusable.
+
+    `max_decode_bytes` refuses one image whose decode would need more (413); `budget_bytes` is
+    the process-wide total all concurrent decodes share (`DecodeBudget`, 503 after a long wait).
+    Runs in the scan worker (`api.scans.prepare`), not on the request's thread.
+    """
+    with _as_domain_errors():
+        opened, cost = _open_within_limits(
+            data, max_bytes=max_bytes, max_pixels=max_pixels, max_side=max_side,
+            max_decode_bytes=max_decode_bytes,
+        )  # fmt: skip
+        fmt = opened.format or ""
+        with decode_budget(budget_bytes).hold(cost):
+            opened.load()
+            return _normalise(opened, fmt, max_side)
 
 
 def _normalise(opened: Image.Image, fmt: str, max_side: int) -> ProcessedImage:

@@ -1,11 +1,11 @@
 """Location metadata removed from stored originals, without re-encoding a pixel.
 
 A ticket upload lands in storage (S3 or the local form) as the client sent it, and the scan keeps
-it for `WASTE_IMAGE_RETENTION_DAYS` next to the cleaned copy. When a scan takes the upload, the
-original is re-written without its location: the EXIF GPS directory is deleted (orientation and
-the rest of EXIF stay), and XMP and IPTC packets, which repeat GPS and carry place names, are
-dropped whole. The container is edited segment by segment (JPEG markers, PNG chunks, WebP RIFF
-chunks), so the compressed image data is copied byte for byte.
+it for `WASTE_IMAGE_RETENTION_DAYS` next to the cleaned copy. When a scan takes the upload, its
+worker step re-writes the original without its location: the EXIF GPS directory is deleted
+(orientation and the rest of EXIF stay), and XMP and IPTC packets, which repeat GPS and carry
+place names, are dropped whole. The container is edited segment by segment (JPEG markers, PNG
+chunks, WebP RIFF chunks), so the compressed image data is copied byte for byte.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ _XMP_KEYWORDS = (b"XML:com.adobe.xmp", b"Raw profile type xmp", b"Raw profile ty
 def scrub_original(storage: Storage, key: str, data: bytes, content_type: str) -> bool:
     """Re-write the stored original `key` (whose bytes are `data`) without location; True if it had any.
 
-    Called once a scan has accepted the upload (the image decoded within its limits), before the
-    scan row exists: a failure here (503 from S3) stops the scan, never leaves it half-cleaned.
+    Called by the worker's image step (`api.scans.prepare`) once the cleaned copy is stored and
+    before the scan row is marked prepared: a failure here (503 from S3) retries the step, so the
+    original is never left with its location behind a prepared scan.
     """
     cleaned = without_location(data)
     if cleaned is None:
