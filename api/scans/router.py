@@ -117,7 +117,7 @@ class _Creation:
         return JSONResponse(body.model_dump(mode="json"), status_code=202, headers={"Location": result_url})
 
 
-def _creation(  # noqa: PLR0917 (FastAPI dependencies are positional parameters)
+async def _creation(  # noqa: PLR0917 (FastAPI dependencies are positional parameters)
     request: Request,
     settings: SettingsDep,
     storage: StorageDep,
@@ -126,6 +126,7 @@ def _creation(  # noqa: PLR0917 (FastAPI dependencies are positional parameters)
     user: CurrentUser,
     idempotency_key: IdempotencyKey = None,
 ) -> _Creation:
+    """Async so that gathering them costs no worker thread (a sync dependency runs in one)."""
     return _Creation(request, settings, storage, dispatcher, session, user, idempotency_key)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, ClassVar
 
+import pytest
 from fastapi import APIRouter, FastAPI, File, Form, UploadFile
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
@@ -128,3 +129,36 @@ def test_multipart_limits_stay_one_file_and_ten_fields(make_client: Callable[...
     fields = {f"field{i}": "1" for i in range(11)}
     many_fields = client.post("/api/v1/scans", files={"image": image}, data=fields, headers=headers)
     assert many_fields.status_code == 400, many_fields.text
+
+
+class _First:
+    class Thing(BaseModel):
+        name: str
+
+
+class _Second:
+    class Thing(BaseModel):
+        size: int
+
+
+class _MergePatch(MediaTypeRoute):
+    media_types = frozenset({"application/merge-patch+json"})
+
+
+def _by_first(body: _First.Thing) -> None:
+    del body
+
+
+def _by_second(body: _Second.Thing) -> None:
+    del body
+
+
+def test_two_different_models_of_one_name_are_refused_not_mixed_up() -> None:
+    app = FastAPI()
+    install_openapi(app, merge_media_type_operations)
+    router = APIRouter()
+    router.add_api_route("/things", _by_first, methods=["POST"], route_class_override=_Json)
+    router.add_api_route("/things", _by_second, methods=["POST"], route_class_override=_MergePatch)
+    app.include_router(router)
+    with pytest.raises(RuntimeError, match="'Thing'"):
+        app.openapi()
