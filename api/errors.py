@@ -1,15 +1,17 @@
 """One error shape for every endpoint: `{"detail": str, "code": str}`.
 
 A validation error (FastAPI's own, or one a route raises as `RequestValidationError`) has the
-same two fields, `detail` summing up the problems and `code` = `validation_error`, plus `errors`,
-the field list (`loc`, `msg`, `type`); the OpenAPI schema documents that one 422 body for every
-operation (`install_openapi`).
+same two fields, `detail` summing up the problems and `code` = `validation_error` (or the code the
+route names for the failing field, see `CodedValidation`), plus `errors`, the field list (`loc`,
+`msg`, `type`); the OpenAPI schema documents that one 422 body for every operation
+(`install_openapi`).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -148,14 +150,34 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+@runtime_checkable
+class CodedValidation(Protocol):
+    """A route that names the `code` of a validation failure at `loc` (`("body", "lat")`), e.g.
+    `invalid_location` rather than `validation_error`; None leaves the generic code.
+    (api.http.media_route.MediaTypeRoute is one; the route is `scope["route"]` once matched.)"""
+
+    def validation_code(self, loc: Sequence[str | int]) -> str | None: ...
+
+
+def _validation_code(request: Request, errors: list[dict[str, Any]]) -> str:
+    """The route's code for the first error it names one for, else `validation_error`."""
+    route = request.scope.get("route")
+    if isinstance(route, CodedValidation):
+        for error in errors:
+            code = route.validation_code(error["loc"])
+            if code is not None:
+                return code
+    return "validation_error"
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _field_errors(exc)
     detail = "; ".join(".".join(map(str, e["loc"])) + f": {e['msg']}" for e in errors[:5])
     if len(errors) > 5:
         detail += f"; and {len(errors) - 5} more"
     return JSONResponse(
-        {"detail": detail or "invalid request", "code": "validation_error", "errors": errors},
+        {"detail": detail or "invalid request", "code": _validation_code(request, errors), "errors": errors},
         status_code=422,
     )
 
@@ -233,13 +255,20 @@ def _document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def install_openapi(app: FastAPI) -> None:
-    """Wrap `app.openapi` so the generated schema carries the error bodies above."""
+OpenApiStep = Callable[[FastAPI, dict[str, Any]], dict[str, Any]]
+
+
+def install_openapi(app: FastAPI, *steps: OpenApiStep) -> None:
+    """Wrap `app.openapi` so the generated schema goes through `steps` (in order; e.g. the merge of
+    api.http.media_route) and then carries the error bodies above."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _document_errors(generate())
+            schema = generate()
+            for step in steps:
+                schema = step(app, schema)
+            app.openapi_schema = _document_errors(schema)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -19,6 +19,7 @@ from api.context import AppContext
 from api.errors import install_error_handlers, install_openapi
 from api.health.router import router as health_router
 from api.http.edge import install_edge
+from api.http.media_route import merge_media_type_operations
 from api.locations.router import router as locations_router
 from api.metrics import install_metrics
 from api.recycling.router import router as recycling_router
@@ -71,7 +72,7 @@ def create_app(
     )
     app.state.context = ctx
     install_error_handlers(app)
-    install_openapi(app)
+    install_openapi(app, merge_media_type_operations)
     install_edge(app, settings)
     install_metrics(app, ctx)
     app.include_router(health_router)

@@ -7,20 +7,22 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, NoReturn
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.datastructures import UploadFile
+from sqlalchemy.orm import Session
 
-from api.auth.deps import CurrentUser
+from api.auth.deps import CurrentUser, get_current_user
 from api.auth.limits import scan_rate_limit
 from api.deps import ContextDep, DispatcherDep, SessionDep, SettingsDep, StorageDep
+from api.dispatcher import Dispatcher
 from api.errors import ApiError, error_responses
+from api.http.media_route import Loc, MediaTypeRoute
 from api.http.text import check_form_text
 from api.scans import answers, maintenance, service
 from api.scans.coaching import negotiate, render_result
@@ -39,6 +41,9 @@ from api.scans.schemas import (
     ScanSummary,
 )
 from api.scans.status import FINAL_STATUSES, ScanStatus
+from api.settings import Settings
+from api.storage import Storage
+from api.users.models import User
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/scans", tags=["scans"])
@@ -46,69 +51,25 @@ router = APIRouter(prefix="/scans", tags=["scans"])
 EVENTS_POLL_SECONDS = 0.3
 EVENTS_MAX_SECONDS = 300.0
 
-_CREATE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": ScanCreate.model_json_schema()},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["image"],
-                    "properties": {
-                        "image": {"type": "string", "format": "binary"},
-                        "note": {"type": "string"},
-                        "lat": {"type": "number"},
-                        "lng": {"type": "number"},
-                    },
-                }
-            },
-        },
+_CREATE_RESPONSES = error_responses(401, 403, 404, 409, 413, 415, 422, 429)
+
+
+class _JsonScanRoute(MediaTypeRoute):
+    """`POST /scans` with a JSON `ScanCreate`; any failure of the body is `invalid_body`."""
+
+    media_types = frozenset({"application/json"})
+    validation_codes: ClassVar[Mapping[Loc, str]] = {("body",): "invalid_body"}
+
+
+class _FormScanRoute(MediaTypeRoute):
+    """`POST /scans` with the image in a multipart form."""
+
+    media_types = frozenset({"multipart/form-data"})
+    validation_codes: ClassVar[Mapping[Loc, str]] = {
+        ("body", "image"): "image_required",
+        ("body", "lat"): "invalid_location",
+        ("body", "lng"): "invalid_location",
     }
-}
-
-
-def _float_field(form: Any, name: str) -> float | None:
-    value = form.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ApiError(422, f"{name} must be a number", code="invalid_location") from None
-
-
-async def _read_input(request: Request, max_bytes: int) -> service.ScanInput:
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
-        form = await request.form(max_files=1, max_fields=10)
-        image = form.get("image")
-        if not isinstance(image, UploadFile):
-            raise ApiError(422, "multipart requests need an 'image' file field", code="image_required")
-        data = await image.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise ApiError(413, f"the image is larger than {max_bytes} bytes", code="image_too_large")
-        note = form.get("note")
-        check_form_text("note", note)
-        return service.ScanInput(
-            upload_key=None,
-            image=data,
-            note=note if isinstance(note, str) and note != "" else None,
-            lat=_float_field(form, "lat"),
-            lng=_float_field(form, "lng"),
-        )
-    if not content_type.startswith("application/json"):
-        raise ApiError(415, "send application/json with upload_key, or multipart/form-data with image",
-                       code="unsupported_media_type")  # fmt: skip
-    try:
-        body = ScanCreate.model_validate_json(await request.body())
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise ApiError(422, f"{where}: {first['msg']}", code="invalid_body") from None
-    return service.ScanInput(
-        upload_key=body.upload_key, image=None, note=body.note, lat=body.lat, lng=body.lng
-    )
 
 
 def _urls(request: Request, scan_id: uuid.UUID) -> tuple[str, str]:
@@ -116,46 +77,111 @@ def _urls(request: Request, scan_id: uuid.UUID) -> tuple[str, str]:
     return base, base + "/events"
 
 
-@router.post(
-    "",
-    status_code=202,
-    response_model=ScanAccepted,
-    openapi_extra=_CREATE_BODY,
-    responses=error_responses(401, 403, 404, 409, 413, 415, 422, 429),
-    dependencies=scan_rate_limit,
-)
-async def create_scan(  # noqa: PLR0917 (FastAPI dependencies are positional parameters)
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+@dataclass(frozen=True)
+class _Creation:
+    """What both create endpoints share once their body is read: store the scan and queue it."""
+
+    request: Request
+    settings: Settings
+    storage: Storage
+    dispatcher: Dispatcher
+    session: Session
+    user: User
+    idempotency_key: str | None
+
+    async def create(self, data: service.ScanInput) -> JSONResponse:
+        scan, created = await run_in_threadpool(
+            service.create_scan,
+            session=self.session,
+            storage=self.storage,
+            settings=self.settings,
+            user_id=self.user.id,
+            data=data,
+            idempotency_key=self.idempotency_key,
+        )
+        if created:
+            try:
+                # Off the event loop: a confirmed publish waits for the broker (a second or two at
+                # most when it is down; then the background re-publisher of api.tasks.publisher
+                # takes over).
+                await run_in_threadpool(self.dispatcher.enqueue_scan, scan.id)
+            except Exception:
+                # Not expected (publish failures are handed over); the scan is stored as queued and
+                # the beat sweep re-enqueues stuck scans, so nothing is lost.
+                log.exception("could not enqueue scan %s; left queued for the stuck-scan sweep", scan.id)
+        result_url, events_url = _urls(self.request, scan.id)
+        body = ScanAccepted(id=scan.id, status=scan.status, result_url=result_url, events_url=events_url)
+        return JSONResponse(body.model_dump(mode="json"), status_code=202, headers={"Location": result_url})
+
+
+async def _creation(  # noqa: PLR0917 (FastAPI dependencies are positional parameters)
     request: Request,
     settings: SettingsDep,
     storage: StorageDep,
     dispatcher: DispatcherDep,
     session: SessionDep,
     user: CurrentUser,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> JSONResponse:
-    """Queue a scan. The same `Idempotency-Key` returns the same scan."""
-    data = await _read_input(request, settings.upload_max_bytes)
-    scan, created = await run_in_threadpool(
-        service.create_scan,
-        session=session,
-        storage=storage,
-        settings=settings,
-        user_id=user.id,
-        data=data,
-        idempotency_key=idempotency_key,
+    idempotency_key: IdempotencyKey = None,
+) -> _Creation:
+    """Async so that gathering them costs no worker thread (a sync dependency runs in one)."""
+    return _Creation(request, settings, storage, dispatcher, session, user, idempotency_key)
+
+
+CreationDep = Annotated[_Creation, Depends(_creation)]
+
+
+async def create_scan(body: ScanCreate, creation: CreationDep) -> JSONResponse:
+    """Queue a scan of an uploaded image (`upload_key` from `POST /uploads`), or of the image itself
+    sent as a multipart form (`image`, with `note`, `lat`, `lng` as form fields). The same
+    `Idempotency-Key` returns the same scan."""
+    return await creation.create(
+        service.ScanInput(upload_key=body.upload_key, image=None, note=body.note, lat=body.lat, lng=body.lng)
     )
-    if created:
-        try:
-            # Off the event loop: a confirmed publish waits for the broker (a second or two at most when
-            # it is down; then the background re-publisher of api.tasks.publisher takes over).
-            await run_in_threadpool(dispatcher.enqueue_scan, scan.id)
-        except Exception:
-            # Not expected (publish failures are handed over); the scan is stored as queued and the
-            # beat sweep re-enqueues stuck scans, so nothing is lost.
-            log.exception("could not enqueue scan %s; left queued for the stuck-scan sweep", scan.id)
-    result_url, events_url = _urls(request, scan.id)
-    body = ScanAccepted(id=scan.id, status=scan.status, result_url=result_url, events_url=events_url)
-    return JSONResponse(body.model_dump(mode="json"), status_code=202, headers={"Location": result_url})
+
+
+async def create_scan_form(
+    image: Annotated[UploadFile, File()],
+    creation: CreationDep,
+    note: Annotated[str | None, Form()] = None,
+    lat: Annotated[float | None, Form()] = None,
+    lng: Annotated[float | None, Form()] = None,
+) -> JSONResponse:
+    """The multipart form of `create_scan` (the OpenAPI schema shows both as one operation)."""
+    max_bytes = creation.settings.upload_max_bytes
+    data = await image.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ApiError(413, f"the image is larger than {max_bytes} bytes", code="image_too_large")
+    check_form_text("note", note)
+    return await creation.create(service.ScanInput(upload_key=None, image=data, note=note, lat=lat, lng=lng))
+
+
+async def create_scan_unsupported() -> NoReturn:
+    """Any other `Content-Type` (or none): 415, after the same login and rate limit as the others."""
+    raise ApiError(415, "send application/json with upload_key, or multipart/form-data with image",
+                   code="unsupported_media_type")  # fmt: skip
+
+
+# In this order: the router tries them one after the other, and the last takes whatever the
+# media-type routes turned down.
+router.add_api_route(
+    "", create_scan, methods=["POST"], route_class_override=_JsonScanRoute, status_code=202,
+    response_model=ScanAccepted, responses=_CREATE_RESPONSES, dependencies=scan_rate_limit,
+)  # fmt: skip
+# One image and the few text fields (`note`, `lat`, `lng`, room for a client's extras); a text
+# field up to Starlette's default 1 MiB (a note is refused far below that, `note_too_long`). Past
+# these, Starlette refuses the form with 400 before the route runs.
+router.add_api_route(
+    "", create_scan_form, methods=["POST"], route_class_override=_FormScanRoute, status_code=202,
+    response_model=ScanAccepted, responses=_CREATE_RESPONSES, dependencies=scan_rate_limit,
+    form_limits={"max_files": 1, "max_fields": 10, "max_part_size": 1024 * 1024},
+)  # fmt: skip
+router.add_api_route(
+    "", create_scan_unsupported, methods=["POST"], include_in_schema=False,
+    response_model=None, dependencies=[*scan_rate_limit, Depends(get_current_user)],
+)  # fmt: skip
 
 
 AcceptLanguage = Annotated[str | None, Header(alias="Accept-Language")]
