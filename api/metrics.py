@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ApiError
 
@@ -34,6 +34,43 @@ def internal_caller(request: Request, settings: Settings) -> bool:
     scheme, _, presented = request.headers.get("authorization", "").partition(" ")
     expected = settings.metrics_token.get_secret_value()
     return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), expected.encode())
+
+
+class RequestMetricsMiddleware:
+    """Count and time each HTTP request by route template: plain ASGI, on the response's start.
+
+    Not `@app.middleware("http")`: that wraps every request in Starlette's `BaseHTTPMiddleware`
+    (a task group and memory streams per request), which cost the small endpoints a tenth of
+    their rate (docs/benchmarks.md, "API endpoints").
+    """
+
+    def __init__(self, app: ASGIApp, *, requests: Counter, latency: Histogram) -> None:
+        self.app = app
+        self.requests = requests
+        self.latency = latency
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the client gets when the app raises before starting a response
+
+        async def observe(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observe)
+        finally:
+            route = scope.get("route")
+            # The route template (`/api/v1/scans/{scan_id}`), never the raw path: bounded label values.
+            template = getattr(route, "path", "unmatched")
+            method = scope["method"]
+            self.latency.labels(method, template).observe(time.perf_counter() - started)
+            self.requests.labels(method, template, str(status)).inc()
 
 
 def install_metrics(app: FastAPI, context: AppContext | None = None) -> CollectorRegistry:
@@ -55,16 +92,7 @@ def install_metrics(app: FastAPI, context: AppContext | None = None) -> Collecto
         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     )
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        # The route template (`/api/v1/scans/{scan_id}`), never the raw path: bounded label values.
-        template = getattr(route, "path", "unmatched")
-        latency.labels(request.method, template).observe(time.perf_counter() - started)
-        requests.labels(request.method, template, str(response.status_code)).inc()
-        return response
+    app.add_middleware(RequestMetricsMiddleware, requests=requests, latency=latency)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics(request: Request) -> Response:

@@ -66,6 +66,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--quick", action="store_true", help="3 s per endpoint")
+    parser.add_argument("--only", help="comma-separated words: run the endpoints whose name has one")
+    parser.add_argument("--out", type=Path, help="write the JSON here instead of bench/results/ (trial runs)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
@@ -106,6 +108,9 @@ def main() -> None:
                  {"WRK_AUTHORIZATION": users, "WRK_BODY_FILE": body_file.name,
                   "WRK_CONTENT_TYPE": content_type}),
             ]  # fmt: skip
+            if args.only:
+                words = args.only.split(",")
+                cases = [case for i, case in enumerate(cases) if i == 0 or any(w in case[0] for w in words)]
             rows = []
             for name, url, env in cases:
                 row = {"endpoint": name, **wrk(url, seconds=seconds, connections=args.connections, env=env)}
@@ -120,8 +125,9 @@ def main() -> None:
               "seconds": seconds, "connections": args.connections, "loadavg_before": load,
               "loadavg_after": os.getloadavg(), "rows": rows}  # fmt: skip
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "api_endpoints.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    print(f"wrote {RESULTS / 'api_endpoints.json'}")
+    out = args.out or RESULTS / "api_endpoints.json"
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -195,6 +195,7 @@ def main() -> None:
     parser.add_argument("--p90", type=float, default=8.9, help="model latency p90, s")
     parser.add_argument("--concurrency", type=int, default=128, help="scan.analyse threads")
     parser.add_argument("--api-workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, help="write the JSON here instead of bench/results/ (trial runs)")
     parser.add_argument(
         "--path",
         choices=["multipart", "ticket"],
@@ -225,6 +226,7 @@ def main() -> None:
     result["loadavg_before"], result["loadavg_after"] = load_before, os.getloadavg()
     result["config"] = {"model_median_s": args.median, "model_p90_s": args.p90, "analyse_concurrency":
                         args.concurrency, "api_workers": args.api_workers}  # fmt: skip
+    out = args.out or out
     out.write_text(json.dumps(result, indent=1, default=str))
     brief = {k: v for k, v in result.items() if k not in ("series", "steps")}
     print(json.dumps(brief, indent=1, default=str))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from api.auth.tokens import InvalidToken, TokenClaims, decode_token
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError
+from api.settings import Settings
 from api.users.models import User
 
 ACCESS_COOKIE = "waste_access"
@@ -45,18 +48,31 @@ def _unauthorized(detail: str) -> ApiError:
     )
 
 
-def get_access_claims(
-    request: Request,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> TokenClaims:
-    token = credentials.credentials if credentials else request.cookies.get(ACCESS_COOKIE)
+def access_claims(request: Request, settings: Settings) -> TokenClaims:
+    """The claims of the request's access token (bearer header, else the access cookie); 401 if none.
+
+    Signature and expiry only, no database: `get_current_user` checks the session. Also used by
+    routes that must refuse an anonymous caller before reading its body (`LoginFirstRoute`).
+    """
+    scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
+    token = bearer.strip() if scheme.lower() == "bearer" and bearer.strip() else None
+    token = token or request.cookies.get(ACCESS_COOKIE)
     if not token:
         raise ApiError(401, "not authenticated", code="unauthorized", headers={"WWW-Authenticate": "Bearer"})
     try:
         return decode_token(settings, token, expected_type="access")
     except InvalidToken as exc:
         raise _unauthorized(str(exc)) from None
+
+
+def get_access_claims(
+    request: Request,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> TokenClaims:
+    """`access_claims` as a dependency (`credentials` puts the bearer scheme in the OpenAPI schema)."""
+    del credentials
+    return access_claims(request, settings)
 
 
 AccessClaims = Annotated[TokenClaims, Depends(get_access_claims)]
@@ -86,3 +102,22 @@ def get_current_user(session: SessionDep, claims: AccessClaims) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+class LoginFirstRoute(APIRoute):
+    """A route that answers 401 to a request without a valid access token before its body is read.
+
+    FastAPI reads (and spools to disk, for a form) the whole body before it runs any dependency,
+    `CurrentUser` included; for an upload route that would let anyone make the API store up to
+    the upload limit per request. The token's signature and expiry are checked first here; the
+    session check is still `CurrentUser`'s.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def login_first(request: Request) -> Response:
+            access_claims(request, request.app.state.context.settings)
+            return await handler(request)
+
+        return login_first

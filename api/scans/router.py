@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from api.auth.deps import CurrentUser, get_current_user
+from api.auth.deps import CurrentUser, LoginFirstRoute, get_current_user
 from api.auth.limits import scan_rate_limit
 from api.deps import ContextDep, DispatcherDep, SessionDep, SettingsDep, StorageDep
 from api.dispatcher import Dispatcher
@@ -61,8 +61,8 @@ class _JsonScanRoute(MediaTypeRoute):
     validation_codes: ClassVar[Mapping[Loc, str]] = {("body",): "invalid_body"}
 
 
-class _FormScanRoute(MediaTypeRoute):
-    """`POST /scans` with the image in a multipart form."""
+class _FormScanRoute(LoginFirstRoute, MediaTypeRoute):
+    """`POST /scans` with the image in a multipart form; no form is read for an anonymous caller."""
 
     media_types = frozenset({"multipart/form-data"})
     validation_codes: ClassVar[Mapping[Loc, str]] = {

@@ -235,3 +235,21 @@ def _read_response(conn: socket.socket) -> bytes:
     while len(body) < length and (data := conn.recv(4096)):
         body += data
     return head + b"\r\n\r\n" + body
+
+
+def test_anonymous_scan_form_is_refused_before_its_body_is_read(
+    make_client: Callable[..., TestClient], private_tmp: Path
+) -> None:
+    """FastAPI reads a form before any dependency runs; the scan form's route checks the token first."""
+    client = make_client()
+    app = client.app
+    content_type = {"content-type": "multipart/form-data; boundary=edgeboundary"}
+    for headers in ({}, {"authorization": "Bearer not-a-token"}):
+        exchange = call(
+            app, "POST", "/api/v1/scans", _upload_form({}, 8 * 1024 * 1024), content_type | headers
+        )
+        assert (exchange.status, exchange.json()["code"]) == (401, "unauthorized")
+        assert exchange.pulled_bytes == 0
+    assert _files(private_tmp) == []
+    signed_in = call(app, "POST", "/api/v1/scans", _upload_form({}, CHUNK), content_type | login(client))
+    assert (signed_in.status, signed_in.json()["code"]) == (422, "image_required")  # read, then checked
