@@ -47,7 +47,7 @@ class AppContext:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_db_engine(
             settings.resolved_database_url,
-            pool_size=settings.db_pool_size,
+            pool_size=settings.db_pool_kept,
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout_seconds,
         )

@@ -47,6 +47,7 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.servers: dict[str, list[subprocess.Popen[bytes]]] = {}  # by role: api, hello, model
         self.workers: list[CeleryWorker] = []
         self.logs = Path(tempfile.mkdtemp(prefix="waste-bench-"))
         self.server = services.database_server_url()
@@ -129,6 +130,7 @@ class Stack:
         argv = [sys.executable, "-m", "bench.fake_model", "--median", str(self.config.model_median),
                 "--p90", str(self.config.model_p90)]  # fmt: skip
         process = self._spawn(argv, "model", env)
+        self.servers["model"] = [process]
         deadline = time.monotonic() + 20
         log = self.logs / "model.log"
         while time.monotonic() < deadline:
@@ -140,41 +142,39 @@ class Stack:
             time.sleep(0.05)
         raise RuntimeError("fake model did not start")
 
-    def _start_api(self) -> str:
+    def _serve(self, app: str, name: str, env: dict[str, str]) -> str:
+        """`api_workers` processes of `app` on one port (bench/reuseport_server.py says why)."""
         port = free_port()
-        argv = [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(self.config.api_workers), "--no-access-log", "--log-level", "warning",
-                "--backlog", "2048"]  # fmt: skip
-        process = self._spawn(argv, "api", settings_env(self.values))
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        for index in range(self.config.api_workers):
+            argv = [sys.executable, "-m", "bench.reuseport_server", app, "--port", str(port)]
+            self.servers.setdefault(name, []).append(self._spawn(argv, f"{name}{index}", env))
+        return f"http://127.0.0.1:{port}"
+
+    def _wait_until_up(self, name: str, url: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"API exited:\n{(self.logs / 'api.log').read_text()}")
+            for process in self.servers[name]:
+                if process.poll() is not None:
+                    logs = "".join(p.read_text() for p in sorted(self.logs.glob(f"{name}*.log")))
+                    raise RuntimeError(f"{name} exited:\n{logs}")
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    return url
+                if httpx.get(url, timeout=1).status_code == 200:
+                    return
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("API did not answer /healthz")
+        raise RuntimeError(f"{name} did not answer {url}")
+
+    def _start_api(self) -> str:
+        url = self._serve("api.asgi:app", "api", settings_env(self.values))
+        self._wait_until_up("api", f"{url}/healthz", 60)
+        return url
 
     def start_hello(self) -> str:
-        """The bare-Starlette ceiling on the same uvicorn settings as the API."""
-        port = free_port()
-        argv = [sys.executable, "-m", "uvicorn", "bench.hello_app:app", "--host", "127.0.0.1", "--port",
-                str(port), "--workers", str(self.config.api_workers), "--no-access-log", "--log-level",
-                "warning", "--backlog", "2048"]  # fmt: skip
-        self._spawn(argv, "hello", {**os.environ, "PYTHONPATH": str(REPO_ROOT)})
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url, timeout=1).status_code == 200:
-                    return url
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("the hello app did not start")
+        """The bare-Starlette ceiling on the same server settings as the API."""
+        url = self._serve("bench.hello_app:app", "hello", {**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+        self._wait_until_up("hello", url, 30)
+        return url
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU time (user + system) used so far by each of our processes and their children.
@@ -183,15 +183,16 @@ class Stack:
         whether a rate fits in the cores, even on a busy machine.
         """
         ticks = os.sysconf("SC_CLK_TCK")
-        named = {"api": self.processes[1] if len(self.processes) > 1 else None,
-                 "model": self.processes[0] if self.processes else None}  # fmt: skip
+        named: dict[str, list[subprocess.Popen[bytes]]] = {
+            "api": self.servers.get("api", []), "model": self.servers.get("model", [])
+        }  # fmt: skip
         for index, worker in enumerate(self.workers):
-            named[f"worker{index}"] = worker.process
+            named[f"worker{index}"] = [worker.process] if worker.process is not None else []
         totals = {}
-        for name, process in named.items():
-            if process is None:
+        for name, processes in named.items():
+            if not processes:
                 continue
-            pids = {process.pid} | children_of(process.pid)
+            pids = {pid for process in processes for pid in {process.pid} | children_of(process.pid)}
             total = 0
             for pid in pids:
                 try:
