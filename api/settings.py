@@ -21,6 +21,9 @@ from pydantic import AfterValidator, Field, SecretStr, field_validator, model_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"
+#: What OpenAI's vision models are given at `detail=low` (a 512 x 512 box), and a size for high.
+LOW_DETAIL_SIDE = 512
+HIGH_DETAIL_SIDE = 1024
 
 _DB_URL = re.compile(r"^(sqlite|postgresql|postgres)(\+[a-z0-9_]+)?://", re.IGNORECASE)
 _BROKER_URL = re.compile(r"^(amqp|amqps|pyamqp)://", re.IGNORECASE)
@@ -170,7 +173,9 @@ class Settings(BaseSettings):
     upload_max_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
     upload_url_ttl_seconds: Annotated[int, Field(gt=0, le=7 * 24 * 3600)] = 15 * 60
     image_max_pixels: Annotated[int, Field(gt=0)] = 40_000_000
-    image_max_side: Annotated[int, Field(ge=64, le=4096)] = 1024
+    # Unset: 512 with `openai_image_detail=low` (the model is given a 512 px version then, so
+    # larger pixels only cost CPU, storage and upload), 1024 otherwise (`image_output_side`).
+    image_max_side: Annotated[int | None, Field(ge=64, le=4096)] = None
     # Decode memory (api/uploads/images.py): per image, and shared by all concurrent decodes.
     image_decode_max_bytes: Annotated[int, Field(ge=16 * 1024 * 1024)] = 128 * 1024 * 1024
     image_decode_budget_bytes: Annotated[int, Field(ge=16 * 1024 * 1024)] = 256 * 1024 * 1024
@@ -276,6 +281,13 @@ class Settings(BaseSettings):
         return self
 
     # --- derived ----------------------------------------------------------------------------
+    @property
+    def image_output_side(self) -> int:
+        """Longest side of the image the analyser gets (`image_max_side`, else from the detail)."""
+        if self.image_max_side is not None:
+            return self.image_max_side
+        return LOW_DETAIL_SIDE if self.openai_image_detail == "low" else HIGH_DETAIL_SIDE
+
     @property
     def db_pool_kept(self) -> int:
         """Connections the pool keeps open (`db_pool_size`, default one per API thread)."""

@@ -42,7 +42,7 @@ def _normalise(runtime: ScanRuntime, raw: bytes) -> ProcessedImage:
             raw,
             max_bytes=settings.upload_max_bytes,
             max_pixels=settings.image_max_pixels,
-            max_side=settings.image_max_side,
+            max_side=settings.image_output_side,
             max_decode_bytes=settings.image_decode_max_bytes,
             budget_bytes=settings.image_decode_budget_bytes,
         )

@@ -139,7 +139,7 @@ def create_scan(
         raw,
         max_bytes=settings.upload_max_bytes,
         max_pixels=settings.image_max_pixels,
-        max_side=settings.image_max_side,
+        max_side=settings.image_output_side,
         max_decode_bytes=settings.image_decode_max_bytes,
     )
     scan_id = uuid.uuid4()

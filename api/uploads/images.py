@@ -125,6 +125,15 @@ def _return_freed_bitmaps_to_the_os() -> None:
     mallopt(_M_MMAP_THRESHOLD, 1024 * 1024)
 
 
+def fitted_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """The size `Image.thumbnail((max_side, max_side))` gives: aspect kept, longest side at most max_side."""
+    if max(width, height) <= max_side:
+        return width, height
+    if width >= height:
+        return max_side, max(1, round(height * max_side / width))
+    return max(1, round(width * max_side / height)), max_side
+
+
 def decode_cost(width: int, height: int, mode: str) -> int:
     """Upper estimate of the bitmap bytes a decode of this image holds at its peak.
 
@@ -206,9 +215,10 @@ def _open_within_limits(
             TooLarge,
         )
     if opened.format == "JPEG":
-        # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers `max_side`:
-        # a 12 MP phone photo then costs a fraction of its full decode (docs/benchmarks.md).
-        opened.draft("RGB", (max_side, max_side))
+        # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers the output size: a
+        # 12 MP phone photo then costs a fraction of its full decode (docs/benchmarks.md). Asked
+        # for the output's own aspect, not a square: `draft` needs both sides to fit its scale.
+        opened.draft("RGB", fitted_size(width, height, max_side))
     cost = decode_cost(*opened.size, opened.mode)
     if cost > max_decode_bytes:
         raise _bad_image(

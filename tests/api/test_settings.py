@@ -100,3 +100,9 @@ def test_the_pool_keeps_a_connection_per_api_thread(make_settings: Callable[...,
     smaller = make_settings(api_threads=40, db_pool_size=10)
     assert (smaller.db_pool_kept, smaller.db_max_overflow) == (10, 30)
     assert make_settings(api_threads=8, db_pool_size=20).db_pool_kept == 8
+
+
+def test_the_output_side_follows_the_image_detail(make_settings: Callable[..., Settings]) -> None:
+    assert make_settings().image_output_side == 512  # detail=low: the model is given 512 px
+    assert make_settings(openai_image_detail="high").image_output_side == 1024
+    assert make_settings(openai_image_detail="low", image_max_side=768).image_output_side == 768

@@ -17,6 +17,7 @@ from api.scans.models import Scan
 from api.scans.prepare import original_key_for, prepare_image
 from api.scans.runtime import ScanRuntime
 from api.scans.status import ScanStatus
+from api.settings import LOW_DETAIL_SIDE
 from api.storage import Storage
 from tests.api.scans import imagegen
 from tests.api.scans.conftest import login, wait_for_scan
@@ -51,8 +52,9 @@ def test_multipart_original_is_normalised_then_removed(make_client: Callable[...
     assert storage.get(original_key_for(scan.image_key)) is None
     assert scan.image_sha256 == hashlib.sha256(cleaned).hexdigest()
     image = Image.open(io.BytesIO(cleaned))
-    assert image.format == "JPEG" and max(image.size) == 1024
-    assert image.size == (768, 1024)  # turned by its EXIF orientation, which is gone with the GPS
+    # The default detail is `low`, so 512 px: what the model is given (LOW_DETAIL_SIDE).
+    assert image.format == "JPEG" and max(image.size) == LOW_DETAIL_SIDE
+    assert image.size == (384, 512)  # turned by its EXIF orientation, which is gone with the GPS
     assert not image.getexif()
 
 

@@ -87,3 +87,17 @@ def test_gif_is_not_accepted() -> None:
     out = io.BytesIO()
     Image.new("P", (10, 10)).save(out, format="GIF")
     assert _refused(out.getvalue()).code == "unsupported_image_type"
+
+
+def test_a_jpeg_is_decoded_at_the_scale_its_output_needs() -> None:
+    """`draft` is asked for the output's aspect: 2560x1920 to 1024 decodes at 1/2 (a square box
+    would have kept the full size, since 1920 // 1024 is 1)."""
+    from api.uploads.images import fitted_size
+
+    assert fitted_size(2560, 1920, 1024) == (1024, 768)
+    assert fitted_size(960, 1280, 512) == (384, 512)
+    assert fitted_size(300, 200, 1024) == (300, 200)
+    image = Image.open(io.BytesIO(imagegen.jpeg(2560, 1920)))
+    image.draft("RGB", fitted_size(*image.size, 1024))
+    assert image.size == (1280, 960)
+    assert process_image(imagegen.jpeg(2560, 1920), **LIMITS).width == 1024
