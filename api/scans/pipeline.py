@@ -124,11 +124,14 @@ def analyse(runtime: ScanRuntime, scan_id: uuid.UUID) -> Next:
         upload_key = scan.upload_key
     if original_key is not None:
         # Counted as an attempt above, so an image that kills the worker is a poison message too.
-        prepare_image(runtime, scan_id, original_key=original_key, image_key=image_key, upload_key=upload_key)
-        with session_scope(factory) as session:
+        sha256 = prepare_image(
+            runtime, scan_id, original_key=original_key, image_key=image_key, upload_key=upload_key
+        )
+        with session_scope(factory) as session:  # records the preparation, then the cache lookup
             scan = session.get(Scan, scan_id)
             if scan is None or scan.status in FINAL_STATUSES:
                 return Next.stop
+            scan.image_sha256, scan.original_key = sha256, None
             if _reuse_cached(session, runtime, scan):
                 return Next.post
     image = runtime.storage.get(image_key)

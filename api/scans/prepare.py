@@ -7,10 +7,11 @@ they cost the API nothing (docs/benchmarks.md, "Both submit paths").
 
 Order, so that a crash at any point only repeats work and leaves nothing behind: the cleaned JPEG
 is written, the original is scrubbed (a ticket upload, kept for the retention period) or deleted
-(a multipart original, which exists only for this step), then the row (hash of the cleaned image,
-`original_key` cleared) is committed; a run that finds the original gone and the cleaned copy
-there only commits. An image that turns out to be unusable here (a WEBP damaged past its header)
-fails the scan with the code the request would have answered, and its multipart original goes.
+(a multipart original, which exists only for this step), then the stage's next transaction
+records the hash of the cleaned image and clears `original_key`; a run that finds the original
+gone and the cleaned copy there only hashes that copy. An image that turns out to be unusable
+here (a WEBP damaged past its header) fails the scan with the code the request would have
+answered, and its multipart original goes.
 """
 
 from __future__ import annotations
@@ -20,9 +21,7 @@ import logging
 import uuid
 
 from api.analyser.base import PermanentAnalyserError, TransientAnalyserError
-from api.db import session_scope
 from api.domain_errors import DomainError, Unavailable
-from api.scans.models import Scan
 from api.scans.runtime import ScanRuntime
 from api.uploads.images import ALLOWED_FORMATS, ProcessedImage, process_image
 from api.uploads.originals import scrub_original
@@ -55,7 +54,11 @@ def _normalise(runtime: ScanRuntime, raw: bytes) -> ProcessedImage:
 def prepare_image(
     runtime: ScanRuntime, scan_id: uuid.UUID, *, original_key: str, image_key: str, upload_key: str | None
 ) -> str:
-    """Normalise the stored original into `image_key`; returns the cleaned image's SHA-256."""
+    """Normalise the stored original into `image_key`; returns the cleaned image's SHA-256.
+
+    The caller records it (hash, `original_key` cleared) in its next transaction: the stage's
+    cache lookup, so preparing costs no transaction of its own.
+    """
     storage = runtime.storage
     raw = storage.get(original_key)
     if raw is None:
@@ -63,7 +66,7 @@ def prepare_image(
         cleaned = storage.get(image_key)
         if cleaned is None:
             raise PermanentAnalyserError("image_missing", f"the stored original {original_key} is gone")
-        return _mark_prepared(runtime, scan_id, hashlib.sha256(cleaned).hexdigest())
+        return hashlib.sha256(cleaned).hexdigest()
     try:
         image = _normalise(runtime, raw)
     except PermanentAnalyserError:
@@ -76,13 +79,4 @@ def prepare_image(
     else:
         storage.delete(original_key)
     log.debug("scan %s: image normalised (%dx%d)", scan_id, image.width, image.height)
-    return _mark_prepared(runtime, scan_id, image.sha256)
-
-
-def _mark_prepared(runtime: ScanRuntime, scan_id: uuid.UUID, sha256: str) -> str:
-    with session_scope(runtime.session_factory) as session:
-        scan = session.get(Scan, scan_id)
-        if scan is not None:
-            scan.image_sha256 = sha256
-            scan.original_key = None
-    return sha256
+    return image.sha256

@@ -74,30 +74,31 @@ def test_an_image_unusable_past_its_header_fails_the_scan(make_client: Callable[
     assert storage.get(scan.image_key) is None
 
 
-def test_a_run_stopped_after_the_original_went_only_commits(make_client: Callable[..., TestClient]) -> None:
+def test_a_run_stopped_after_the_original_went_goes_on(make_client: Callable[..., TestClient]) -> None:
     """A worker killed between deleting the multipart original and committing the row: the next
-    attempt finds the cleaned copy, records its hash and goes on (nothing to redo, nothing left)."""
+    attempt finds the cleaned copy, records its hash and finishes the scan (nothing redone)."""
     client = make_client()
     headers = login(client)
     me = client.get("/api/v1/users/me", headers=headers).json()
     context = client.app.state.context  # type: ignore[attr-defined]
     storage = _storage(client)
-    image_key = f"scans/{uuid.uuid4().hex}/{uuid.uuid4().hex}.jpg"
+    image_key = f"scans/{uuid.UUID(me['id']).hex}/{uuid.uuid4().hex}.jpg"
     cleaned = imagegen.jpeg(200, 100)
     storage.put(image_key, cleaned, "image/jpeg")
     with session_scope(context.session_factory) as session:
         scan = Scan(user_id=uuid.UUID(me["id"]), image_key=image_key, image_sha256="0" * 64,
-                    original_key=original_key_for(image_key), status=ScanStatus.analysing)  # fmt: skip
+                    original_key=original_key_for(image_key), status=ScanStatus.queued)  # fmt: skip
         session.add(scan)
         session.flush()
         scan_id = scan.id
-
-    sha = prepare_image(
+    assert prepare_image(
         ScanRuntime.from_context(context), scan_id,
         original_key=original_key_for(image_key), image_key=image_key, upload_key=None,
-    )  # fmt: skip
+    ) == hashlib.sha256(cleaned).hexdigest()  # fmt: skip
 
-    assert sha == hashlib.sha256(cleaned).hexdigest()
+    context.dispatcher.enqueue_scan(scan_id)
+
+    assert wait_for_scan(client, headers, str(scan_id))["status"] == ScanStatus.done
     row = _row(client, str(scan_id))
-    assert (row.image_sha256, row.original_key) == (sha, None)
-    storage.delete(image_key)
+    assert (row.image_sha256, row.original_key) == (hashlib.sha256(cleaned).hexdigest(), None)
+    assert storage.get(image_key) == cleaned
