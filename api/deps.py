@@ -8,10 +8,11 @@ them to the services by name; only composition code reaches for the whole contex
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from api.context import AppContext
@@ -22,32 +23,40 @@ from api.settings import Settings
 from api.storage import Storage
 
 
-def get_context(request: Request) -> AppContext:
+# `async def` where nothing waits: FastAPI runs a plain `def` dependency in a worker thread, and a
+# hop to a thread and back per dependency was a measurable share of a small request
+# (docs/benchmarks.md, "API endpoints"). Whatever does I/O stays a `def` (it must not block the loop).
+async def get_context(request: Request) -> AppContext:
     context: AppContext = request.app.state.context
     return context
 
 
-def get_settings(context: Annotated[AppContext, Depends(get_context)]) -> Settings:
+async def get_settings(context: Annotated[AppContext, Depends(get_context)]) -> Settings:
     return context.settings
 
 
-def get_session(context: Annotated[AppContext, Depends(get_context)]) -> Iterator[Session]:
+async def get_session(context: Annotated[AppContext, Depends(get_context)]) -> AsyncIterator[Session]:
+    """The request's session. Opening one costs no connection; closing one that still holds a
+    connection rolls it back over the network, so only that close goes to a thread."""
     session = context.session_factory()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
-def get_storage(context: Annotated[AppContext, Depends(get_context)]) -> Storage:
+async def get_storage(context: Annotated[AppContext, Depends(get_context)]) -> Storage:
     return context.storage
 
 
-def get_bundle(context: Annotated[AppContext, Depends(get_context)]) -> KnowledgeBundle:
+async def get_bundle(context: Annotated[AppContext, Depends(get_context)]) -> KnowledgeBundle:
     return context.bundle
 
 
-def get_dispatcher(context: Annotated[AppContext, Depends(get_context)]) -> Dispatcher:
+async def get_dispatcher(context: Annotated[AppContext, Depends(get_context)]) -> Dispatcher:
     return context.dispatcher
 
 

@@ -10,6 +10,11 @@ one 5 s run, and the same endpoint measured 226 or 377 req/s from one run to the
 production each pod runs one process (charts/wastecoach/templates/api.yaml) and the load
 balancer spreads connections; separate sockets on one port with SO_REUSEPORT let the kernel do
 the same here (it hashes each new connection to one of the sockets).
+
+`uvicorn --workers N` has a second trap on this Python (3.11): its shared socket is made with
+`proto` 0, so asyncio leaves Nagle on for every connection, and a sequential client waits 40 ms
+(the delayed ACK) for each response, even from a bare Starlette hello. The chart's one-process
+uvicorn binds through asyncio and is not affected.
 """
 
 from __future__ import annotations
@@ -27,7 +32,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--backlog", type=int, default=2048)
     args = parser.parse_args()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not 0: asyncio turns Nagle off (TCP_NODELAY) only on accepted sockets
+    # whose `proto` says TCP, and an accepted socket inherits the listener's. With 0, a response
+    # written as headers then body waited for the client's delayed ACK: 40 ms per request.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((args.host, args.port))

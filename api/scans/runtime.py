@@ -48,7 +48,7 @@ class ScanRuntime:
         )
 
 
-def get_scan_runtime(context: ContextDep) -> ScanRuntime:
+async def get_scan_runtime(context: ContextDep) -> ScanRuntime:
     return ScanRuntime.from_context(context)
 
 
