@@ -105,11 +105,12 @@ class Settings(BaseSettings):
     # Sync endpoints and dependencies run on AnyIO's thread pool; a request holds at most one
     # connection, so a pool as large as that thread pool means no thread waits for a connection
     # another thread of this process holds. The checkout timeout answers 503 instead of hanging.
-    # Connections kept open: by default as many as the threads. A smaller pool closes each
-    # connection above it after one use, and the next checkout starts a PostgreSQL backend again:
-    # at 10 of 40, that churn cost GET /scans/{id} 30 % of its rate (docs/benchmarks.md).
+    # Connections kept open (at most `api_threads`). A connection above it is closed after one
+    # use and the next checkout starts a PostgreSQL backend again: at 10 kept of 40, that churn
+    # cost GET /scans/{id} 30 % of its rate; 20 did as well as 40 at 50 clients, and keeps two API
+    # processes and two workers (80) under PostgreSQL's default 100 (docs/benchmarks.md).
     api_threads: Annotated[int, Field(ge=4, le=512)] = 40
-    db_pool_size: Annotated[int | None, Field(ge=1, le=512)] = None
+    db_pool_size: Annotated[int, Field(ge=1, le=512)] = 20
     db_pool_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0
 
     # --- auth -------------------------------------------------------------------------------
@@ -290,8 +291,8 @@ class Settings(BaseSettings):
 
     @property
     def db_pool_kept(self) -> int:
-        """Connections the pool keeps open (`db_pool_size`, default one per API thread)."""
-        return min(self.db_pool_size or self.api_threads, self.api_threads)
+        """Connections the pool keeps open: `db_pool_size`, never more than the threads."""
+        return min(self.db_pool_size, self.api_threads)
 
     @property
     def db_max_overflow(self) -> int:

@@ -93,13 +93,13 @@ def test_each_oauth_provider_reads_its_own_settings(make_settings: Callable[...,
     assert (google.client_id, google.redirect_uri) == ("", "https://app.example/cb")
 
 
-def test_the_pool_keeps_a_connection_per_api_thread(make_settings: Callable[..., Settings]) -> None:
-    """Connections above pool_size are closed after each use (a backend start per request)."""
+def test_the_pool_covers_every_api_thread(make_settings: Callable[..., Settings]) -> None:
+    """20 kept (connections above are closed after each use), the rest overflow up to the threads."""
     default = make_settings(api_threads=40)
-    assert (default.db_pool_kept, default.db_max_overflow) == (40, 0)
+    assert (default.db_pool_kept, default.db_max_overflow) == (20, 20)
     smaller = make_settings(api_threads=40, db_pool_size=10)
     assert (smaller.db_pool_kept, smaller.db_max_overflow) == (10, 30)
-    assert make_settings(api_threads=8, db_pool_size=20).db_pool_kept == 8
+    assert (make_settings(api_threads=8).db_pool_kept, make_settings(api_threads=8).db_max_overflow) == (8, 0)
 
 
 def test_the_output_side_follows_the_image_detail(make_settings: Callable[..., Settings]) -> None:
