@@ -9,6 +9,7 @@ plots go to docs/benchmarks/. Needs bench/requirements.txt (matplotlib), which `
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,8 @@ def plot_run(run: dict[str, Any], stem: str) -> list[str]:
         width = 10.0
         edges = [i * width for i in range(int(max(done) // width) + 2)]
         right.hist(done, bins=edges, weights=[60.0 / width] * len(done), alpha=0.7, label="completed / min")
-    right.axhline(run["offered_per_min"], color="grey", linestyle="--", label="offered / min")
+    if not math.isnan(float(run["offered_per_min"])):  # an open-loop run
+        right.axhline(run["offered_per_min"], color="grey", linestyle="--", label="offered / min")
     right.set_xlabel("seconds since start")
     right.set_ylabel("scans / min")
     twin = right.twinx()
@@ -82,17 +84,23 @@ def plot_search(search: dict[str, Any]) -> list[str]:
 
 
 def cpu_text(cpu: dict[str, float] | None) -> str:
-    return ", ".join(f"{name} {ms:g}" for name, ms in cpu.items()) if cpu else "?"
+    return ", ".join(f"{name} {ms:g}" for name, ms in cpu.items()) if cpu else "not measured"
 
 
 def load_text(load: list[float] | None) -> str:
     return f"{load[0]:.1f}" if load else "?"
 
 
+def _offered(run: dict[str, Any]) -> str:
+    """A closed-loop run (virtual users) has no offered rate: its users wait for each answer."""
+    offered = float(run["offered_per_min"])
+    return "closed loop" if math.isnan(offered) else f"{offered:g}"
+
+
 def run_row(run: dict[str, Any]) -> str:
     s, e, o = run["submit_ms"], run["e2e_s"], run["overhead_ms"]
     return (
-        f"| {run['name']} | {run['duration_s']:g} | {run['offered_per_min']:g} |"
+        f"| {run['name']} | {run['duration_s']:g} | {_offered(run)} |"
         f" {run['completed_per_min']:g} |"
         f" {run['errors']} | {run['done']}/{run['accepted']} | {s['p50']:g} / {s['p95']:g} |"
         f" {e['p50']:g} / {e['p95']:g} | {o['p50']:g} / {o['p95']:g} |"
@@ -139,7 +147,7 @@ def section() -> str:
             lines.append(
                 f"- {run['name']} ({run['started']} UTC): model median {cfg.get('model_median_s')} s, "
                 f"p90 {cfg.get('model_p90_s')} s; `scan.analyse` threads "
-                f"{cfg.get('analyse_concurrency')}; uvicorn workers {cfg.get('api_workers')}; "
+                f"{cfg.get('analyse_concurrency')}; API processes {cfg.get('api_workers')}; "
                 f"CPU ms per scan {cpu_text(run.get('cpu_ms_per_scan'))}; "
                 f"load average {load_text(run.get('loadavg_before'))} -> "
                 f"{load_text(run.get('loadavg_after'))}"
