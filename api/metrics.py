@@ -66,7 +66,8 @@ class RequestMetricsMiddleware:
             await self.app(scope, receive, observe)
         finally:
             route = scope.get("route")
-            # The route template (`/api/v1/scans/{scan_id}`), never the raw path: bounded label values.
+            # The route's template within its router (`/scans/{scan_id}`; FastAPI 0.165 keeps the
+            # `/api/v1` prefix on the router), never the raw path: bounded label values.
             template = getattr(route, "path", "unmatched")
             method = scope["method"]
             self.latency.labels(method, template).observe(time.perf_counter() - started)

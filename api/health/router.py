@@ -18,7 +18,7 @@ class Liveness(BaseModel):
     version: str
 
 
-_LIVE = Response(Liveness(status="ok", version=__version__).model_dump_json(), media_type="application/json")
+_LIVE_BODY = Liveness(status="ok", version=__version__).model_dump_json().encode()
 
 
 @router.get("/healthz", response_model=Liveness)
@@ -28,7 +28,7 @@ async def healthz() -> Response:
     Async and answered from bytes made once: probes call it every few seconds per pod, and a
     `def` endpoint would cost a hop to a worker thread and back each time.
     """
-    return Response(_LIVE.body, media_type="application/json")
+    return Response(_LIVE_BODY, media_type="application/json")
 
 
 @router.get(
