@@ -21,10 +21,14 @@ if TYPE_CHECKING:
     from redis import Redis
 
     from api.analyser.base import Analyser
+    from api.auth.cache import SignedInUsers, VerifiedTokens
+    from api.cache.changes import Change
+    from api.cache.feed import ChangeFeed
     from api.dispatcher import Dispatcher, DispatcherFactory
     from api.kakao import KakaoLocalClient
     from api.knowledge import KnowledgeBundle
     from api.ratelimit import RateLimits
+    from api.scans.result_cache import FinishedScans
     from api.storage import Storage
     from api.telemetry import Telemetry
 
@@ -38,6 +42,18 @@ class AppContext:
     #: by the entry point: `api` itself never imports the workers.
     dispatcher_factory: DispatcherFactory | None = None
     _closers: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from api.cache.changes import install_change_hooks
+        from api.scans.changes import install_scan_change_tracking
+
+        # Every session this context makes announces its changes (api/cache/changes.py): the caches
+        # of `signed_in_users` and `finished_scans`, here and in the other processes, depend on it.
+        install_scan_change_tracking(self.session_factory)
+        install_change_hooks(self.session_factory, self._announce_changes)
+
+    def _announce_changes(self, changes: frozenset[Change]) -> None:
+        self.change_feed.announce(changes)  # built on the first change, not with every context
 
     @classmethod
     def from_settings(
@@ -68,6 +84,58 @@ class AppContext:
         client = Redis.from_url(self.settings.redis_url, socket_timeout=5, socket_connect_timeout=3)
         self._closers.append(client.close)
         return client
+
+    @cached_property
+    def signed_in_users(self) -> SignedInUsers:
+        """Checked sessions of this process (api/auth/cache.py)."""
+        from api.auth.cache import SignedInUsers
+
+        return SignedInUsers(
+            ttl_seconds=self.settings.auth_cache_seconds,
+            max_entries=self.settings.auth_cache_entries,
+            trusted=self.settings.redis_url is None,
+        )
+
+    @cached_property
+    def verified_tokens(self) -> VerifiedTokens:
+        from api.auth.cache import VerifiedTokens
+
+        return VerifiedTokens(max_entries=self.settings.auth_cache_entries)
+
+    @cached_property
+    def finished_scans(self) -> FinishedScans:
+        """Finished scans' JSON of this process (api/scans/result_cache.py)."""
+        from api.scans.result_cache import FinishedScans
+
+        return FinishedScans(
+            ttl_seconds=self.settings.scan_result_cache_seconds,
+            max_entries=self.settings.scan_result_cache_entries,
+            trusted=self.settings.redis_url is None,
+        )
+
+    @cached_property
+    def change_feed(self) -> ChangeFeed:
+        """Announces this process's changes to its caches and the other processes'; `start()` (the
+        API's lifespan) follows theirs. Trusted at once without Redis (one process makes every
+        change), else while the subscription is live (api/cache/feed.py)."""
+        from api.cache.feed import ChangeFeed
+
+        url = self.settings.redis_url
+
+        def subscriber() -> Redis:
+            from redis import Redis
+
+            assert url is not None
+            return Redis.from_url(url, socket_connect_timeout=3, health_check_interval=10)
+
+        feed = ChangeFeed(
+            [self.signed_in_users, self.finished_scans],
+            channel=f"{self.settings.redis_prefix}cache-changes",
+            redis=lambda: self.redis,
+            subscriber_redis=subscriber if url is not None else None,
+        )
+        self._closers.append(feed.close)
+        return feed
 
     @cached_property
     def rate_limits(self) -> RateLimits:

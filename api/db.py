@@ -96,6 +96,13 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def read_in_autocommit(session: Session) -> None:
+    """Run this session's next statements without BEGIN/COMMIT around them (two round trips of
+    four for a one-query read). The connection's isolation level is reset when it goes back to the
+    pool; `session.commit()` afterwards releases it as usual."""
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 

@@ -58,6 +58,9 @@ def create_app(
         log.info("API starting with profile %s", settings.profile())
         # The pool is sized to this many threads (see Settings.api_threads); keep the two in step.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
+        # Follow the other processes' changes (with Redis): until then, and whenever the feed is
+        # down, every request reads the database (sessions, finished scans).
+        ctx.change_feed.start()
         yield
         if owns_context:
             ctx.close()

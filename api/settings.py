@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: Annotated[int, Field(gt=0)] = 30 * 24 * 3600
     oauth_state_ttl_seconds: Annotated[int, Field(gt=0, le=3600)] = 600
     auth_http_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    # Checked sessions are cached per API process (api/auth/cache.py); a revocation reaches the
+    # other processes through Redis at once, the TTL bounds what nothing announces. 0 turns it off.
+    auth_cache_seconds: Annotated[float, Field(ge=0, le=3600)] = 60.0
+    auth_cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 10_000
     # Browser flow: where the callback may send the user back to (no open redirect) and cookies.
     auth_frontend_origins: list[str] = Field(default_factory=list)
     auth_frontend_redirect_path: str = "/"
@@ -211,6 +215,10 @@ class Settings(BaseSettings):
     scan_retry_base_seconds: Annotated[float, Field(ge=0)] = 2.0
     scan_retry_max_seconds: Annotated[float, Field(gt=0)] = 60.0
     scan_stuck_minutes: Annotated[int, Field(gt=0)] = 10
+    # Finished scans' JSON is cached per API process (api/scans/result_cache.py), kept true like the
+    # session cache; the TTL bounds what nothing announces. 0 turns it off.
+    scan_result_cache_seconds: Annotated[float, Field(ge=0, le=86400)] = 300.0
+    scan_result_cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 5_000
     scan_in_process_workers: Annotated[int, Field(ge=1, le=64)] = 4
     # Below this model confidence the scan result asks the user which item it is (issue 14).
     scan_confidence_threshold: Annotated[float, Field(ge=0, le=1)] = 0.6

@@ -61,6 +61,27 @@ def multipart(image: bytes) -> tuple[bytes, str]:
     return body, f"multipart/form-data; boundary={boundary}"
 
 
+def pending_copy(database_url: str, scan_id: str) -> str:
+    """A copy of the finished scan left in `analysing`: polling it reads its row every time (a pending
+    scan is never cached), as a phone polling a scan in progress does. No worker ever picks it up."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    copy = str(uuid.uuid4())
+    columns = "user_id, image_key, image_sha256, note, lat, lng, prompt_tokens, completion_tokens, " \
+              "attempts, replays, created_at"  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(
+            text(f"INSERT INTO scans (id, status, updated_at, {columns}) "
+                 f"SELECT :copy, 'analysing', now(), {columns} FROM scans WHERE id = :id"),
+            {"copy": copy, "id": scan_id},
+        )  # fmt: skip
+    engine.dispose()
+    return copy
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -92,6 +113,7 @@ def main() -> None:
             if time.monotonic() > deadline:
                 sys.exit("the seeding scan did not finish")
             time.sleep(0.5)
+        pending = pending_copy(stack.database_url, scan)
         with tempfile.NamedTemporaryFile(suffix=".multipart") as body_file:
             body_file.write(body)
             body_file.flush()
@@ -103,7 +125,10 @@ def main() -> None:
                 ("GET /api/v1/locations/nearby",
                  f"{api}/api/v1/locations/nearby?lat=37.5665&lng=126.978", {}),
                 ("GET /api/v1/users/me (auth)", f"{api}/api/v1/users/me", {"WRK_AUTHORIZATION": auth}),
-                ("GET /api/v1/scans/{id} (auth)", f"{api}/api/v1/scans/{scan}", {"WRK_AUTHORIZATION": auth}),
+                ("GET /api/v1/scans/{id} (auth, finished)", f"{api}/api/v1/scans/{scan}",
+                 {"WRK_AUTHORIZATION": auth}),
+                ("GET /api/v1/scans/{id} (auth, pending)", f"{api}/api/v1/scans/{pending}",
+                 {"WRK_AUTHORIZATION": auth}),
                 ("POST /api/v1/scans (multipart)", f"{api}/api/v1/scans",
                  {"WRK_AUTHORIZATION": users, "WRK_BODY_FILE": body_file.name,
                   "WRK_CONTENT_TYPE": content_type}),

@@ -3,7 +3,7 @@ from fastapi import APIRouter, Response
 from api.account.erasure import user_data_erasers
 from api.account.service import delete_account, update_profile
 from api.account.stats import user_stats
-from api.auth.deps import CurrentUser
+from api.auth.deps import CurrentUser, CurrentUserRow
 from api.db import utcnow
 from api.deps import BundleDep, SessionDep, StorageDep
 from api.errors import ApiError, error_responses
@@ -13,13 +13,13 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.get("/me", response_model=UserPublic, responses=error_responses(401))
-def read_me(user: CurrentUser) -> UserPublic:
+async def read_me(user: CurrentUser) -> UserPublic:
     """The signed-in user's profile."""
-    return UserPublic.model_validate(user)
+    return user.profile
 
 
 @router.patch("/me", response_model=UserPublic, responses=error_responses(401, 422))
-def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) -> UserPublic:
+def update_me(body: UserUpdate, user: CurrentUserRow, session: SessionDep) -> UserPublic:
     """Change the nickname (2-20 letters, digits, Hangul, space, `.`, `_`, `-`) or profile image."""
     if not body.model_fields_set:
         raise ApiError(
@@ -35,7 +35,7 @@ def read_my_stats(user: CurrentUser, session: SessionDep, bundle: BundleDep) -> 
 
 
 @router.delete("/me", status_code=204, responses=error_responses(401, 503))
-def delete_me(user: CurrentUser, session: SessionDep, storage: StorageDep) -> Response:
+def delete_me(user: CurrentUserRow, session: SessionDep, storage: StorageDep) -> Response:
     """Delete the account: personal data, provider links, sessions, scans and their images.
 
     503 `storage_unavailable` when stored images could not be deleted: nothing was deleted, retry.

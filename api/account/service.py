@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.account.erasure import Eraser
 from api.auth.models import AuthSession, LoginAudit, SocialAccount
+from api.cache.changes import note_user_changed
 from api.users.models import User
 from api.users.schemas import UserUpdate
 
@@ -16,6 +17,7 @@ from api.users.schemas import UserUpdate
 def update_profile(session: Session, *, user: User, changes: UserUpdate) -> User:
     for field in changes.model_fields_set:
         setattr(user, field, getattr(changes, field))
+    note_user_changed(session, user.id)
     session.commit()
     return user
 
@@ -35,6 +37,7 @@ def delete_account(session: Session, *, user: User, erasers: Mapping[str, Eraser
         for model in (LoginAudit, AuthSession, SocialAccount):
             session.execute(delete(model).where(model.user_id == user_id))
         session.execute(delete(User).where(User.id == user_id))
+        note_user_changed(session, user_id)
         session.commit()
     except BaseException:
         session.rollback()

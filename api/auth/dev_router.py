@@ -18,6 +18,7 @@ from api.auth.models import SocialAccount
 from api.auth.schemas import DevTokenRequest, TokenResponse
 from api.auth.service import record_login
 from api.auth.sessions import start_session
+from api.cache.changes import note_user_changed
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError, error_responses
@@ -52,6 +53,7 @@ def dev_token(
         session.add(user)
         session.flush()
     user.last_login_at = utcnow()
+    note_user_changed(session, user.id)
     client = client_info(request)
     tokens = start_session(session, settings=settings, user_id=user.id, provider="dev", client=client)
     record_login(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from api.auth.models import LoginAudit, SocialAccount
 from api.auth.providers.base import ProviderProfile
 from api.auth.sessions import ClientInfo, IssuedTokens, start_session
+from api.cache.changes import note_user_changed
 from api.db import utcnow
 from api.domain_errors import Conflict
 from api.settings import Settings
@@ -84,6 +85,7 @@ def _link_or_create(
         user.email = profile.email
     if user.profile_image_url is None and profile.profile_image_url:
         user.profile_image_url = profile.profile_image_url
+    note_user_changed(session, user.id)  # `last_login_at`, maybe email and image: in every session's profile
     return user, account
 
 

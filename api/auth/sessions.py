@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.auth.models import AuthSession
 from api.auth.tokens import InvalidToken, decode_token, issue_token
+from api.cache.changes import note_session_ended
 from api.db import utcnow
 from api.settings import Settings
 
@@ -94,6 +95,7 @@ def revoke_session(session: Session, *, session_id: uuid.UUID, reason: str) -> b
         .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=utcnow(), revoked_reason=reason)
     )
+    note_session_ended(session, session_id)
     session.commit()
     return bool(getattr(result, "rowcount", 0))
 

@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import session_scope, utcnow
+from api.scans.changes import FINAL_SCANS_UNCHANGED
 from api.scans.models import Scan, ScanDailyStat
 from api.scans.status import PENDING_STATUSES, ScanStatus
 from api.settings import Settings
@@ -94,6 +95,7 @@ def claim_if_stuck(
             update(Scan)
             .where(Scan.id == scan_id, Scan.status.in_(PENDING_STATUSES), Scan.updated_at < cutoff)
             .values(updated_at=now)
+            .execution_options(**{FINAL_SCANS_UNCHANGED: True})  # pending ones only (api/scans/changes.py)
         )
         return bool(getattr(result, "rowcount", 0))
 

@@ -17,8 +17,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from api.auth.deps import CurrentUser, LoginFirstRoute, get_current_user
+from api.auth.cache import SignedInUser
+from api.auth.deps import CurrentUser, LoginFirstRoute, get_signed_in_user
 from api.auth.limits import scan_rate_limit
+from api.context import AppContext
+from api.db import read_in_autocommit
 from api.deps import ContextDep, DispatcherDep, SessionDep, SettingsDep, StorageDep
 from api.dispatcher import Dispatcher
 from api.errors import ApiError, error_responses
@@ -27,6 +30,7 @@ from api.http.text import check_form_text
 from api.scans import answers, maintenance, service
 from api.scans.coaching import negotiate, render_result
 from api.scans.models import Scan
+from api.scans.result_cache import RenderedScan
 from api.scans.runtime import ScanRuntimeDep
 from api.scans.schemas import (
     AnswerCreate,
@@ -43,7 +47,6 @@ from api.scans.schemas import (
 from api.scans.status import FINAL_STATUSES, ScanStatus
 from api.settings import Settings
 from api.storage import Storage
-from api.users.models import User
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/scans", tags=["scans"])
@@ -89,7 +92,7 @@ class _Creation:
     storage: Storage
     dispatcher: Dispatcher
     session: Session
-    user: User
+    user: SignedInUser
     idempotency_key: str | None
 
     async def create(self, data: service.ScanInput) -> JSONResponse:
@@ -180,7 +183,7 @@ router.add_api_route(
 )  # fmt: skip
 router.add_api_route(
     "", create_scan_unsupported, methods=["POST"], include_in_schema=False,
-    response_model=None, dependencies=[*scan_rate_limit, Depends(get_current_user)],
+    response_model=None, dependencies=[*scan_rate_limit, Depends(get_signed_in_user)],
 )  # fmt: skip
 
 
@@ -237,30 +240,50 @@ def list_scans(
         **error_responses(401, 404),
     },
 )
-def get_scan(  # noqa: PLR0917 (FastAPI dependencies are positional parameters)
-    scan_id: uuid.UUID,
-    context: ContextDep,
-    session: SessionDep,
-    user: CurrentUser,
-    response: Response,
-    accept_language: AcceptLanguage = None,
-) -> ScanOut:
+async def get_scan(
+    scan_id: uuid.UUID, context: ContextDep, user: CurrentUser, accept_language: AcceptLanguage = None
+) -> Response:
     """200 with the result (or failure) when finished; 202 + `Retry-After` while pending.
 
     The result is in Korean, or English when `Accept-Language` prefers it (`Content-Language` says which).
+    A finished scan read before is answered from this process's cache (api/scans/result_cache.py).
     """
-    scan = service.get_owned_scan(session, user.id, scan_id)
-    if scan.status not in FINAL_STATUSES:
-        if context.settings.tasks_in_process and maintenance.claim_if_stuck(
-            scan.id, session_factory=context.session_factory, settings=context.settings
-        ):
-            log.warning("scan %s was orphaned (API restarted?); running it again", scan.id)
-            context.dispatcher.enqueue_scan(scan.id)
-        response.status_code = 202
-        response.headers["Retry-After"] = "1"
     lang = negotiate(accept_language)
-    response.headers["Content-Language"] = lang
-    return _scan_out(scan, lang)
+    finished = context.finished_scans
+    cached = finished.get(scan_id, lang, user.id)
+    if cached is not None:
+        return _json(cached, lang)
+    generation = finished.generation()
+    status, body = await run_in_threadpool(_read_scan, context, user.id, scan_id, lang)
+    if status not in FINAL_STATUSES:
+        return _json(body, lang, status_code=202, extra={"Retry-After": "1"})
+    finished.remember(lang, RenderedScan(scan_id, user.id, body), generation=generation)
+    return _json(body, lang)
+
+
+def _json(
+    body: bytes, lang: str, *, status_code: int = 200, extra: Mapping[str, str] | None = None
+) -> Response:
+    headers = {"Content-Language": lang, **(extra or {})}
+    return Response(body, status_code=status_code, media_type="application/json", headers=headers)
+
+
+def _read_scan(context: AppContext, user_id: uuid.UUID, scan_id: uuid.UUID, lang: str) -> tuple[str, bytes]:
+    """The scan's status and its `ScanOut` JSON, from one SELECT on a short session of its own."""
+    with context.session_factory() as session:
+        read_in_autocommit(session)  # a poll is one SELECT: no BEGIN, no ROLLBACK at the end
+        scan = service.get_owned_scan(session, user_id, scan_id)
+        session.commit()  # the connection goes back before the body is built
+    if (
+        scan.status not in FINAL_STATUSES
+        and context.settings.tasks_in_process
+        and maintenance.claim_if_stuck(
+            scan.id, session_factory=context.session_factory, settings=context.settings
+        )
+    ):
+        log.warning("scan %s was orphaned (API restarted?); running it again", scan.id)
+        context.dispatcher.enqueue_scan(scan.id)
+    return scan.status, _scan_out(scan, lang).model_dump_json().encode()
 
 
 def _sse(event_id: int, stage: str, data: dict[str, Any]) -> str:

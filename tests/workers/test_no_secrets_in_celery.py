@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.support import services
-from tests.workers.private_services import RedisServer
+from tests.support.private_services import RedisServer
 from tests.workers.support import REPO_ROOT, CeleryWorker, settings_env
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]

@@ -21,8 +21,8 @@ from api.main import create_app
 from api.settings import Settings
 from tests.conftest import clear_tables
 from tests.support import services
+from tests.support.private_services import PostgresServer, RedisServer
 from tests.workers import rabbitmq_node
-from tests.workers.private_services import PostgresServer, RedisServer
 from workers.dispatch import CeleryDispatcher
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from tests.api.analyser.fake_openai import FakeOpenAI
 from tests.api.scans.conftest import login
+from tests.support.private_services import RedisServer
 from tests.support.processes import wait_for
 from tests.workers.faults.flow import assert_done_once, submit_many, wait_all, worker_idle
-from tests.workers.private_services import RedisServer
 from tests.workers.support import CeleryWorker
 
 CONCURRENCY = 4
