@@ -17,6 +17,7 @@ from api.auth.dev_router import dev_router
 from api.auth.router import router as auth_router
 from api.context import AppContext
 from api.errors import install_error_handlers, install_openapi
+from api.health.router import document_liveness, liveness_route
 from api.health.router import router as health_router
 from api.http.edge import install_edge
 from api.http.media_route import merge_media_type_operations
@@ -75,9 +76,10 @@ def create_app(
     )
     app.state.context = ctx
     install_error_handlers(app)
-    install_openapi(app, merge_media_type_operations)
+    install_openapi(app, merge_media_type_operations, document_liveness)
     install_edge(app, settings)
     install_metrics(app, ctx)
+    app.router.routes.append(liveness_route)
     app.include_router(health_router)
     # Before the provider routes (`/auth/{provider}/token` would match `dev`). Unless enabled it
     # answers 404 and is left out of the OpenAPI schema.
