@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from api.kakao import KakaoLocalClient
     from api.knowledge import KnowledgeBundle
     from api.ratelimit import RateLimits
-    from api.scans.result_cache import FinishedScans
+    from api.scans.result_cache import RenderedScans
     from api.storage import Storage
     from api.telemetry import Telemetry
 
@@ -48,7 +48,7 @@ class AppContext:
         from api.scans.changes import install_scan_change_tracking
 
         # Every session this context makes announces its changes (api/cache/changes.py): the caches
-        # of `signed_in_users` and `finished_scans`, here and in the other processes, depend on it.
+        # of `signed_in_users` and `rendered_scans`, here and in the other processes, depend on it.
         install_scan_change_tracking(self.session_factory)
         install_change_hooks(self.session_factory, self._announce_changes)
 
@@ -85,6 +85,14 @@ class AppContext:
         self._closers.append(client.close)
         return client
 
+    @property
+    def makes_every_change(self) -> bool:
+        """True when this process is the only one changing sessions, users and scans: no broker
+        (scans run here) and no Redis (so no other API process it could tell). Its caches are then
+        trusted from the start; otherwise only while the change feed is subscribed, which needs
+        Redis: with a broker and no Redis the caches are never used."""
+        return self.settings.broker_url is None and self.settings.redis_url is None
+
     @cached_property
     def signed_in_users(self) -> SignedInUsers:
         """Checked sessions of this process (api/auth/cache.py)."""
@@ -93,7 +101,7 @@ class AppContext:
         return SignedInUsers(
             ttl_seconds=self.settings.auth_cache_seconds,
             max_entries=self.settings.auth_cache_entries,
-            trusted=self.settings.redis_url is None,
+            trusted=self.makes_every_change,
         )
 
     @cached_property
@@ -103,14 +111,15 @@ class AppContext:
         return VerifiedTokens(max_entries=self.settings.auth_cache_entries)
 
     @cached_property
-    def finished_scans(self) -> FinishedScans:
-        """Finished scans' JSON of this process (api/scans/result_cache.py)."""
-        from api.scans.result_cache import FinishedScans
+    def rendered_scans(self) -> RenderedScans:
+        """Scans' JSON of this process (api/scans/result_cache.py)."""
+        from api.scans.result_cache import RenderedScans
 
-        return FinishedScans(
+        return RenderedScans(
             ttl_seconds=self.settings.scan_result_cache_seconds,
+            pending_ttl_seconds=self.settings.scan_pending_cache_seconds,
             max_entries=self.settings.scan_result_cache_entries,
-            trusted=self.settings.redis_url is None,
+            trusted=self.makes_every_change,
         )
 
     @cached_property
@@ -129,7 +138,7 @@ class AppContext:
             return Redis.from_url(url, socket_connect_timeout=3, health_check_interval=10)
 
         feed = ChangeFeed(
-            [self.signed_in_users, self.finished_scans],
+            [self.signed_in_users, self.rendered_scans],
             channel=f"{self.settings.redis_prefix}cache-changes",
             redis=lambda: self.redis,
             subscriber_redis=subscriber if url is not None else None,

@@ -215,9 +215,11 @@ class Settings(BaseSettings):
     scan_retry_base_seconds: Annotated[float, Field(ge=0)] = 2.0
     scan_retry_max_seconds: Annotated[float, Field(gt=0)] = 60.0
     scan_stuck_minutes: Annotated[int, Field(gt=0)] = 10
-    # Finished scans' JSON is cached per API process (api/scans/result_cache.py), kept true like the
-    # session cache; the TTL bounds what nothing announces. 0 turns it off.
+    # Scans' JSON is cached per API process (api/scans/result_cache.py), kept true like the session
+    # cache; the TTL bounds what nothing announces. 0 turns it off. A pending scan's stage changes
+    # are not announced: it is kept this long at most (its finishing is), 0 = every poll reads.
     scan_result_cache_seconds: Annotated[float, Field(ge=0, le=86400)] = 300.0
+    scan_pending_cache_seconds: Annotated[float, Field(ge=0, le=60)] = 3.0
     scan_result_cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 5_000
     scan_in_process_workers: Annotated[int, Field(ge=1, le=64)] = 4
     # Below this model confidence the scan result asks the user which item it is (issue 14).

@@ -62,8 +62,9 @@ def multipart(image: bytes) -> tuple[bytes, str]:
 
 
 def pending_copy(database_url: str, scan_id: str) -> str:
-    """A copy of the finished scan left in `analysing`: polling it reads its row every time (a pending
-    scan is never cached), as a phone polling a scan in progress does. No worker ever picks it up."""
+    """A copy of the finished scan left in `analysing`, polled as a phone polls a scan in progress:
+    its row is read again whenever the pending entry's few seconds (WASTE_SCAN_PENDING_CACHE_SECONDS)
+    are over. No worker ever picks it up."""
     import uuid
 
     from sqlalchemy import create_engine, text

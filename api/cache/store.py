@@ -49,6 +49,11 @@ class FeedCache(Generic[K, V]):
         del value
         return True
 
+    def ttl_of(self, value: V) -> float:
+        """How long `value` may be served (at most `ttl_seconds`; some values deserve less)."""
+        del value
+        return self.ttl_seconds
+
     # --- the map ----------------------------------------------------------------------------
     @property
     def trusted(self) -> bool:
@@ -65,7 +70,7 @@ class FeedCache(Generic[K, V]):
         if entry is None:
             return None
         stored_at, value = entry
-        if self._clock() - stored_at >= self.ttl_seconds or not self.still_valid(value):
+        if self._clock() - stored_at >= self.ttl_of(value) or not self.still_valid(value):
             with self._lock:  # `evict` may be iterating the entries in another thread
                 self._entries.pop(key, None)
             return None

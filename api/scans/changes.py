@@ -1,10 +1,12 @@
-"""Notes every change to a finished scan, whatever code makes it, for `FinishedScans` to evict.
+"""Notes every change to a finished scan and every scan's finishing, whatever code makes them, for
+`RenderedScans` to evict.
 
 Installed on every context's session factory (`AppContext`): a flush that updates or deletes a
-`Scan` whose stored status is final notes that scan; an ORM `UPDATE`/`DELETE` statement on scans
-names no ids, so it notes `all_scans` unless it says it touches no finished scan
-(`execution_options(final_scans_unchanged=True)`, as the stuck-scan sweep's does). Changes to
-pending scans are not noted: they are never cached, and the pipeline makes several per scan.
+`Scan` whose stored status is final, or that gives one a final status, notes that scan; an ORM
+`UPDATE`/`DELETE` statement on scans names no ids, so it notes `all_scans` unless it says it
+touches no finished scan (`execution_options(final_scans_unchanged=True)`, as the stuck-scan claim
+does). A pending scan's move from stage to stage is not noted: the pipeline makes several per
+scan, and a cached pending scan lives only seconds (api/scans/result_cache.py).
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ def _stored_status(scan: Scan) -> Any:
 def install_scan_change_tracking(factory: sessionmaker[Session]) -> None:
     def before_flush(session: Session, _context: Any, _instances: Any) -> None:
         for obj in (*session.dirty, *session.deleted):
-            if isinstance(obj, Scan) and _stored_status(obj) in FINAL_STATUSES:
+            if isinstance(obj, Scan) and (
+                _stored_status(obj) in FINAL_STATUSES or obj.status in FINAL_STATUSES
+            ):
                 note_change(session, Change(ChangeKind.scan, obj.id))
 
     def do_orm_execute(state: ORMExecuteState) -> None:

@@ -246,19 +246,21 @@ async def get_scan(
     """200 with the result (or failure) when finished; 202 + `Retry-After` while pending.
 
     The result is in Korean, or English when `Accept-Language` prefers it (`Content-Language` says which).
-    A finished scan read before is answered from this process's cache (api/scans/result_cache.py).
+    A scan read before is answered from this process's cache (api/scans/result_cache.py): a finished
+    one until it changes, a pending one for a few seconds (its stage may be that old; its finishing
+    is never missed).
     """
     lang = negotiate(accept_language)
-    finished = context.finished_scans
-    cached = finished.get(scan_id, lang, user.id)
-    if cached is not None:
-        return _json(cached, lang)
-    generation = finished.generation()
-    status, body = await run_in_threadpool(_read_scan, context, user.id, scan_id, lang)
-    if status not in FINAL_STATUSES:
-        return _json(body, lang, status_code=202, extra={"Retry-After": "1"})
-    finished.remember(lang, RenderedScan(scan_id, user.id, body), generation=generation)
-    return _json(body, lang)
+    rendered = context.rendered_scans
+    cached = rendered.get(scan_id, lang, user.id)
+    if cached is None:
+        generation = rendered.generation()
+        status, body = await run_in_threadpool(_read_scan, context, user.id, scan_id, lang)
+        cached = RenderedScan(scan_id, user.id, body, final=status in FINAL_STATUSES)
+        rendered.remember(lang, cached, generation=generation)
+    if not cached.final:
+        return _json(cached.body, lang, status_code=202, extra={"Retry-After": "1"})
+    return _json(cached.body, lang)
 
 
 def _json(

@@ -4,6 +4,7 @@ in bulk evicts it (here, and through Redis in the other processes: tests/api/cac
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -156,18 +157,49 @@ def test_a_bulk_statement_on_scans_clears_the_cache_unless_it_spares_finished_on
     assert after[0].json()["note"] == "changed in bulk"
 
 
-def test_changes_to_pending_scans_are_not_announced(context: AppContext) -> None:
-    """The pipeline changes a pending scan several times; none of that may flood the feed."""
+def pending_scan(context: AppContext, user_id: uuid.UUID | str) -> uuid.UUID:
+    with session_scope(context.session_factory) as session:
+        scan = Scan(
+            user_id=uuid.UUID(str(user_id)), image_key="k", image_sha256="0" * 64, status=ScanStatus.queued
+        )
+        session.add(scan)
+        session.flush()
+        return scan.id
+
+
+def test_a_pending_scans_stages_are_not_announced_but_its_finishing_is(context: AppContext) -> None:
+    """The pipeline changes a pending scan several times; only the move to a final status is news."""
     announced = Recorder()
     context.change_feed.listeners.append(announced)
     with session_scope(context.session_factory) as session:
         user = User(id=uuid.uuid4(), nickname="pending", created_at=utcnow())
         session.add(user)
-        session.flush()
-        scan = Scan(user_id=user.id, image_key="k", image_sha256="0" * 64, status=ScanStatus.queued)
-        session.add(scan)
-    change_scan(context, scan.id, status=ScanStatus.analysing)
-    change_scan(context, scan.id, status=ScanStatus.done)
+    scan_id = pending_scan(context, user.id)
+    change_scan(context, scan_id, status=ScanStatus.analysing)
+    change_scan(context, scan_id, status=ScanStatus.grounding)
     assert announced.changes == []
-    change_scan(context, scan.id, note="after it finished")
-    assert announced.changes == [Change(ChangeKind.scan, scan.id)]
+    change_scan(context, scan_id, status=ScanStatus.done)
+    assert announced.changes == [Change(ChangeKind.scan, scan_id)]
+    change_scan(context, scan_id, note="after it finished")
+    assert announced.changes == [Change(ChangeKind.scan, scan_id)] * 2
+
+
+def test_a_pending_poll_may_show_a_stage_seconds_old_but_never_misses_the_end(
+    make_client: Callable[..., TestClient],
+) -> None:
+    client = make_client(scan_pending_cache_seconds=0.5)
+    context: AppContext = client.app.state.context  # type: ignore[attr-defined]
+    headers = login(client, "poller")
+    scan_id = pending_scan(context, client.get("/api/v1/users/me", headers=headers).json()["id"])
+    url = f"/api/v1/scans/{scan_id}"
+    first = client.get(url, headers=headers)
+    assert (first.status_code, first.json()["status"], first.headers["Retry-After"]) == (202, "queued", "1")
+    change_scan(context, scan_id, status=ScanStatus.analysing)
+    polls: list[Any] = []
+    assert statements(context, lambda: polls.append(client.get(url, headers=headers))) == 0
+    assert (polls[0].status_code, polls[0].json()["status"]) == (202, "queued")  # the cached stage
+    time.sleep(0.6)
+    assert client.get(url, headers=headers).json()["status"] == "analysing"  # read again after 0.5 s
+    change_scan(context, scan_id, status=ScanStatus.done, finished_at=utcnow())
+    done = client.get(url, headers=headers)  # at once, within the 0.5 s: the finishing evicted it
+    assert (done.status_code, done.json()["status"]) == (200, "done")
