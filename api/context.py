@@ -7,6 +7,7 @@ embedded profile never touches them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -130,18 +131,20 @@ class AppContext:
         from api.cache.feed import ChangeFeed
 
         url = self.settings.redis_url
-
-        def subscriber() -> Redis:
+        subscriber: Callable[[], Redis] | None = None
+        if url is not None:
+            # Imported here, not in the subscriber thread: a module half-imported by that thread is
+            # what another thread's first `limits` import would find (it reads `redis.__version__`).
             from redis import Redis
 
-            assert url is not None
-            return Redis.from_url(url, socket_connect_timeout=3, health_check_interval=10)
+            def subscriber() -> Redis:
+                return Redis.from_url(url, socket_connect_timeout=3, health_check_interval=10)
 
         feed = ChangeFeed(
             [self.signed_in_users, self.rendered_scans],
             channel=f"{self.settings.redis_prefix}cache-changes",
             redis=lambda: self.redis,
-            subscriber_redis=subscriber if url is not None else None,
+            subscriber_redis=subscriber,
         )
         self._closers.append(feed.close)
         return feed
