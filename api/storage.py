@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from api.domain_errors import Unavailable
 from api.settings import Settings
 
 LOCAL_UPLOAD_PATH = "/api/v1/uploads/local"
+COPY_CHUNK = 1024 * 1024  # a file being stored is copied in pieces this large
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,10 @@ class PresignedUpload:
 
 
 class Storage(Protocol):
-    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def put(self, key: str, data: bytes | BinaryIO, content_type: str) -> None:
+        """Store `data`: bytes, or a seekable file read from its start in chunks (never whole)."""
+        ...
+
     def get(self, key: str) -> bytes | None: ...
     def head(self, key: str) -> int | None:
         """The object's size in bytes, or None when it does not exist."""
@@ -81,11 +86,16 @@ class LocalStorage:
             raise ValueError(f"invalid storage key {key!r}")
         return path
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
+    def put(self, key: str, data: bytes | BinaryIO, content_type: str) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".part")
-        tmp.write_bytes(data)
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            data.seek(0)
+            with tmp.open("wb") as out:
+                shutil.copyfileobj(data, out, COPY_CHUNK)
         tmp.replace(path)
 
     def get(self, key: str) -> bytes | None:
@@ -167,7 +177,9 @@ class S3Storage:
         except BotoCoreError as exc:
             raise StorageUnavailable(f"image storage unavailable: {exc}") from None
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
+    def put(self, key: str, data: bytes | BinaryIO, content_type: str) -> None:
+        if not isinstance(data, bytes):
+            data.seek(0)  # botocore streams a seekable file (and seeks back itself for a retry)
         self._call("put_object", Key=key, Body=data, ContentType=content_type)
 
     def get(self, key: str) -> bytes | None:

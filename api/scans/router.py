@@ -47,6 +47,7 @@ from api.scans.schemas import (
 from api.scans.status import FINAL_STATUSES, ScanStatus
 from api.settings import Settings
 from api.storage import Storage
+from api.uploads.images import image_size
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/scans", tags=["scans"])
@@ -152,13 +153,18 @@ async def create_scan_form(
     lat: Annotated[float | None, Form()] = None,
     lng: Annotated[float | None, Form()] = None,
 ) -> JSONResponse:
-    """The multipart form of `create_scan` (the OpenAPI schema shows both as one operation)."""
+    """The multipart form of `create_scan` (the OpenAPI schema shows both as one operation).
+
+    The image is not read into memory: the form parser spooled it to a temporary file (in memory up
+    to 1 MiB, on disk beyond), which is checked and copied to storage in pieces from there.
+    """
     max_bytes = creation.settings.upload_max_bytes
-    data = await image.read(max_bytes + 1)
-    if len(data) > max_bytes:
+    size = image.size if image.size is not None else image_size(image.file)
+    if size > max_bytes:
         raise ApiError(413, f"the image is larger than {max_bytes} bytes", code="image_too_large")
     check_form_text("note", note)
-    return await creation.create(service.ScanInput(upload_key=None, image=data, note=note, lat=lat, lng=lng))
+    data = service.ScanInput(upload_key=None, image=image.file, note=note, lat=lat, lng=lng)
+    return await creation.create(data)
 
 
 async def create_scan_unsupported() -> NoReturn:

@@ -10,6 +10,7 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, tuple_
@@ -24,7 +25,7 @@ from api.scans.prepare import original_key_for
 from api.scans.runtime import ScanRuntime
 from api.scans.status import ScanStatus
 from api.settings import Settings
-from api.storage import Storage
+from api.storage import COPY_CHUNK, Storage
 from api.uploads.images import inspect_image
 from api.uploads.models import Upload
 from api.users.models import User
@@ -36,7 +37,8 @@ MAX_IDEMPOTENCY_KEY = 200
 @dataclass
 class ScanInput:
     upload_key: str | None
-    image: bytes | None
+    #: The multipart image: the form's spooled upload (a seekable file, read where it lies) or bytes.
+    image: bytes | BinaryIO | None
     note: str | None
     lat: float | None
     lng: float | None
@@ -159,7 +161,7 @@ def create_scan(
         upload_key=data.upload_key,
         image_key=image_key,
         original_key=original_key,
-        image_sha256=hashlib.sha256(raw).hexdigest(),
+        image_sha256=_sha256(raw),
         note=data.note,
         lat=data.lat,
         lng=data.lng,
@@ -181,6 +183,16 @@ def create_scan(
             storage.delete(original_key)
         raise
     return scan, True
+
+
+def _sha256(data: bytes | BinaryIO) -> str:
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest()
+    data.seek(0)
+    digest = hashlib.sha256()
+    while chunk := data.read(COPY_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _insert_within_quota(session: Session, settings: Settings, scan: Scan) -> None:

@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import IO, Any, BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -195,18 +196,60 @@ def _as_domain_errors() -> Iterator[None]:
         raise _bad_image(f"the image is damaged or truncated: {exc}", "corrupt_image") from None
 
 
+def image_size(data: bytes | BinaryIO) -> int:
+    """The length of an image held in memory or in a seekable file (the file is left at its start)."""
+    if isinstance(data, bytes):
+        return len(data)
+    size = data.seek(0, io.SEEK_END)
+    data.seek(0)
+    return size
+
+
+class _Lent(io.RawIOBase):
+    """A file lent to Pillow: read and seek go to it, but `close()` (Pillow's `Image.close`) leaves
+    it open for its owner, who stores it next."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        super().__init__()
+        self._file = file
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._file.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+
+def _readable(data: bytes | BinaryIO) -> IO[bytes]:
+    """`data` as a file at its start, for Pillow."""
+    if isinstance(data, bytes):
+        return io.BytesIO(data)
+    data.seek(0)
+    return io.BufferedReader(_Lent(data))
+
+
 def _open_within_limits(
-    data: bytes, *, max_bytes: int, max_pixels: int, max_side: int, max_decode_bytes: int
+    data: bytes | BinaryIO, *, max_bytes: int, max_pixels: int, max_side: int, max_decode_bytes: int
 ) -> tuple[Image.Image, int]:
     """The opened (not decoded) image and the bitmap bytes its decode will hold; refused when over a limit."""
-    if not data:
+    size = image_size(data)
+    if not size:
         raise _bad_image("the image is empty (0 bytes)", code="empty_image")
-    if len(data) > max_bytes:
-        raise _bad_image(
-            f"the image is {len(data)} bytes; the limit is {max_bytes}", "image_too_large", TooLarge
-        )
+    if size > max_bytes:
+        raise _bad_image(f"the image is {size} bytes; the limit is {max_bytes}", "image_too_large", TooLarge)
     _heif_available()
-    opened = Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS))
+    opened = Image.open(_readable(data), formats=list(ALLOWED_FORMATS))
     width, height = opened.size
     if width * height > max_pixels:
         raise _bad_image(
@@ -232,9 +275,12 @@ def _open_within_limits(
 
 
 def inspect_image(
-    data: bytes, *, max_bytes: int, max_pixels: int, max_side: int, max_decode_bytes: int
+    data: bytes | BinaryIO, *, max_bytes: int, max_pixels: int, max_side: int, max_decode_bytes: int
 ) -> ImageInfo:
     """The request's check: every limit `process_image` applies, at a fraction of its cost.
+
+    `data` may be the upload's spooled file (`POST /scans` multipart): it is read where it lies,
+    never copied into memory whole.
 
     The header gives format, size and decode cost. A JPEG is then decoded at 1/8 scale
     (libjpeg's DCT scaling still reads every byte of the compressed data, so a truncated or
@@ -258,7 +304,7 @@ def inspect_image(
         opened.close()
         if info.format in ("JPEG", "PNG"):
             # Opened again: a JPEG's `draft` holds from its first call, which set the worker's scale.
-            again = Image.open(io.BytesIO(data), formats=[info.format])
+            again = Image.open(_readable(data), formats=[info.format])
             if info.format == "JPEG":
                 again.draft("RGB", (max(1, info.width // 8), max(1, info.height // 8)))
                 again.load()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 
 from api.domain_errors import DomainError
@@ -64,3 +66,19 @@ def test_a_webp_damaged_past_its_header_is_left_to_the_worker() -> None:
     with pytest.raises(DomainError) as caught:
         process_image(data, budget_bytes=256 * MIB, **LIMITS)
     assert caught.value.code == "corrupt_image"
+
+
+def test_a_spooled_upload_is_checked_where_it_lies_and_left_open() -> None:
+    """The multipart route passes the form's file: Pillow must neither need it in memory nor close it."""
+    data = imagegen.jpeg()
+    with tempfile.SpooledTemporaryFile(max_size=1024) as upload:  # rolled over to disk
+        upload.write(data)
+        assert inspect_image(upload, **LIMITS) == inspect_image(data, **LIMITS)
+        assert not upload.closed
+        upload.seek(0)
+        assert upload.read() == data
+    with tempfile.SpooledTemporaryFile() as cut:
+        cut.write(_cut(data))
+        with pytest.raises(DomainError) as refused:
+            inspect_image(cut, **LIMITS)
+        assert refused.value.code == "corrupt_image"

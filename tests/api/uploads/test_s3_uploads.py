@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,3 +141,21 @@ def test_storage_outage_is_a_clear_503(
     assert ticket.status_code == 201  # signing needs no network
     response = client.post("/api/v1/scans", json={"upload_key": ticket.json()["key"]}, headers=headers)
     assert (response.status_code, response.json()["code"]) == (503, "storage_unavailable")
+
+
+def test_a_multipart_scan_is_streamed_to_s3(s3_client: TestClient) -> None:
+    """The form's spooled file goes to the bucket as it is (then the worker's cleaned copy)."""
+    headers = login(s3_client, "multipart")
+    image = imagegen.jpeg()
+    created = s3_client.post(
+        "/api/v1/scans",
+        files={"image": ("p.jpg", image, "image/jpeg")},
+        data={"note": "신문지"},
+        headers=headers,
+    )
+    assert created.status_code == 202, created.text
+    scan = wait_for_scan(s3_client, headers, created.json()["id"])
+    assert scan["status"] == "done"
+    storage = s3_client.app.state.context.storage  # type: ignore[attr-defined]
+    mine = [key for key in _keys(storage) if key.startswith("scans/") and uuid.UUID(scan["id"]).hex in key]
+    assert len(mine) == 1 and storage.get(mine[0]).startswith(b"\xff\xd8")  # the original went after it

@@ -1,7 +1,8 @@
-"""`Storage.delete_prefix` on the local directory: a folder and nothing outside it."""
+"""`LocalStorage`: `delete_prefix` takes a folder and nothing outside it; `put` stores a file in pieces."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 
 import pytest
@@ -28,3 +29,15 @@ def test_delete_prefix_refuses_anything_but_a_folder(
 ) -> None:
     with pytest.raises(ValueError, match="invalid storage prefix"):
         LocalStorage(make_settings()).delete_prefix(prefix)
+
+
+def test_a_file_is_stored_in_pieces_from_its_start(make_settings: Callable[..., Settings]) -> None:
+    """`POST /scans` hands storage the form's spooled upload, not bytes (api/scans/router.py)."""
+    storage = LocalStorage(make_settings())
+    data = bytes(range(256)) * 10_000  # 2.5 MB: more than one copy chunk
+    with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as upload:
+        upload.write(data)  # left at its end, as a parser leaves it
+        storage.put("scans/a/1.jpg", upload, "image/jpeg")
+        assert not upload.closed
+    assert storage.get("scans/a/1.jpg") == data
+    assert not list(storage.root.rglob("*.part"))
