@@ -4,8 +4,9 @@
 subscriber thread per process evicts what the others publish. The caches are trusted only while
 that subscriber is connected: until the first subscription is confirmed, and from the moment
 the connection fails until it is back, every request reads the database (nothing heard in that
-gap can be trusted to be everything). Without Redis (the embedded profile, one process), local
-eviction is all there is to do.
+gap can be trusted to be everything). Without Redis there is no subscriber: on the embedded
+profile (no broker either, one process) local eviction is all there is to do; with a broker the
+caches are never trusted (`AppContext.makes_every_change`).
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class ChangeFeed:
             try:
                 self._follow(self._subscriber_redis())
             except Exception as exc:
-                log.warning("auth change feed lost (%s); checking every request until it is back", exc)
+                log.warning("change feed lost (%s); reading the database until it is back", exc)
                 self._stop.wait(RECONNECT_SECONDS)
 
     def _follow(self, client: Redis) -> None:
@@ -99,7 +100,7 @@ class ChangeFeed:
             client.close()
 
     def _apply(self, data: bytes | str) -> None:
-        text = data.decode() if isinstance(data, bytes) else data
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
         try:
             change = Change.decode(text)
         except ValueError:

@@ -1,9 +1,10 @@
 """`FeedCache`: a bounded per-process map whose hits are served only while it can trust that it
 hears of every change (see `api.cache.feed`), for a TTL at most.
 
-Trust: a cache of a process on the embedded profile is trusted from the start (every change is
-made in that process and evicts directly); with Redis, the feed marks it trusted once its
-subscription is confirmed and distrusts and clears it when the link is lost. The TTL bounds what
+Trust: a cache of a process that makes every change itself (no broker, no Redis: the embedded
+profile) is trusted from the start, since each change evicts directly; with Redis, the feed marks
+it trusted once its subscription is confirmed and distrusts and clears it when the link is lost;
+with a broker and no Redis it is never trusted. The TTL bounds what
 no feed can see, such as a row changed by hand in SQL. The generation rule: a value read from the
 database is stored only if nothing was evicted since the read began (the read may have seen the
 row just before the change that evicted it).

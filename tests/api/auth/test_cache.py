@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+
+from fastapi.testclient import TestClient
 
 from api.auth.cache import SignedInUser, SignedInUsers, VerifiedTokens
 from api.auth.tokens import TokenClaims
 from api.cache.changes import Change, ChangeKind
+from api.context import AppContext
 from api.db import utcnow
+from api.main import create_app
+from api.settings import Settings
 from api.users.schemas import UserPublic
+from tests.conftest import clear_tables
 
 
 class Clock:
@@ -131,3 +139,23 @@ def test_a_verified_token_is_forgotten_once_it_expires() -> None:
     assert tokens.get("live") == live
     assert tokens.get("expired") is None
     assert tokens.get("never seen") is None
+
+
+def test_a_cached_token_is_refused_once_it_expires(
+    make_settings: Callable[..., Settings], migrated_postgres_url: str
+) -> None:
+    """The signature is checked once per process; the expiry on every request."""
+    context = AppContext.from_settings(
+        make_settings(database_url=migrated_postgres_url, access_token_ttl_seconds=1)
+    )
+    try:
+        with TestClient(create_app(context=context)) as client:
+            token = client.post("/api/v1/auth/dev/token", json={"nickname": "shortlived"}).json()
+            headers = {"Authorization": f"Bearer {token['access_token']}"}
+            assert client.get("/api/v1/users/me", headers=headers).status_code == 200
+            time.sleep(1.1)
+            expired = client.get("/api/v1/users/me", headers=headers)
+            assert (expired.status_code, expired.json()["detail"]) == (401, "token expired")
+    finally:
+        clear_tables(context)
+        context.close()

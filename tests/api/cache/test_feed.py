@@ -186,3 +186,26 @@ def test_a_finished_scan_changed_in_one_process_is_read_again_by_the_other(share
         while second.client.get(url, headers=headers).json()["note"] != "changed by the other process":
             assert time.monotonic() < deadline, "the other process still serves the old scan"
             time.sleep(0.02)
+
+
+@pytest.mark.parametrize("garbage", [b"\xff\xfe not utf-8", b"session:not-a-uuid", b"nonsense"])
+def test_an_unreadable_message_clears_the_caches_and_keeps_the_feed(shared: Settings, garbage: bytes) -> None:
+    """Whatever else lands on the channel costs a cleared cache, not the link or a stale answer."""
+    import redis
+
+    with two_processes(shared) as (first, second):
+        headers = login(first.client, "garbled")
+        assert second.client.get(ME, headers=headers).status_code == 200
+        assert len(second.context.signed_in_users) == 1
+        publisher = redis.Redis.from_url(shared.redis_url or "")
+        try:
+            publisher.publish(f"{shared.redis_prefix}cache-changes", garbage)
+        finally:
+            publisher.close()
+        deadline = time.monotonic() + 5
+        while len(second.context.signed_in_users):
+            assert time.monotonic() < deadline, "the cache kept its entries"
+            time.sleep(0.02)
+        assert second.context.signed_in_users.trusted  # still subscribed: the next check is cached again
+        assert second.statements_during(lambda: second.client.get(ME, headers=headers)) == 1
+        assert second.statements_during(lambda: second.client.get(ME, headers=headers)) == 0
